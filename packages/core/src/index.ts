@@ -1,0 +1,11 @@
+export * from "./backend";
+export * from "./errors";
+export * from "./manager";
+export * from "./manifest/index";
+export * from "./plugins";
+export * from "./resources";
+export { SchemaValidators } from "./schema-validator";
+export * from "./store-handle";
+export * from "./time";
+export * from "./types";
+export * from "./validate";

@@ -1,0 +1,30 @@
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { defineConfig, type ViteUserConfig } from "vitest/config";
+
+const root = path.dirname(fileURLToPath(import.meta.url));
+const src = (pkg: string) => path.join(root, "packages", pkg, "src", "index.ts");
+
+/**
+ * Tests import workspace packages from source, so a change in core is seen without a rebuild.
+ * (Plugins loaded by package name still come from dist: core's errors and markers use Symbol.for,
+ * so the two copies recognise each other, exactly as two installed copies would.)
+ */
+export const sourceAliases: Record<string, string> = {
+  "@store/core": src("core"),
+  "@store/testkit": src("testkit"),
+  "@store/backend-local": src("backend-local"),
+  "@store/backend-file": src("backend-file"),
+  "@store/backend-command": src("backend-command"),
+};
+
+export function packageTestConfig(overrides: ViteUserConfig["test"] = {}) {
+  return defineConfig({
+    resolve: { alias: sourceAliases },
+    test: {
+      testTimeout: 30_000,
+      hookTimeout: 30_000,
+      ...overrides,
+    },
+  });
+}
