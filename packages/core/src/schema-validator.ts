@@ -17,20 +17,24 @@ export class SchemaValidators {
   private draft2020?: Ajv;
 
   /** Problems with the schema itself, or an empty list when it is a valid, compilable schema. */
-  check(schema: unknown): { path: string; message: string }[] {
+  check(schema: unknown): { pointer: string; path: string; message: string }[] {
     if (typeof schema === "boolean") return [];
     if (typeof schema !== "object" || schema === null || Array.isArray(schema)) {
-      return [{ path: "", message: "a JSON Schema must be an object or a boolean" }];
+      return [{ pointer: "", path: "", message: "a JSON Schema must be an object or a boolean" }];
     }
     const ajv = this.ajvFor(schema);
     if (!ajv.validateSchema(schema as AnySchema)) {
-      return (ajv.errors ?? []).map((e) => ({ path: pointerToPath(e.instancePath), message: describe(e) }));
+      return collapseAnyOf(ajv.errors ?? []).map((e) => ({
+        pointer: e.instancePath,
+        path: pointerToPath(e.instancePath),
+        message: describe(e),
+      }));
     }
     try {
       this.compile(schema as Record<string, unknown>);
       return [];
     } catch (error) {
-      return [{ path: "", message: `cannot compile: ${(error as Error).message}` }];
+      return [{ pointer: "", path: "", message: `cannot compile: ${(error as Error).message}` }];
     }
   }
 
@@ -87,6 +91,29 @@ export function assertMatchesSchema(validate: ValidateFunction, value: unknown, 
     `value for key ${JSON.stringify(key)} does not match the schema of store "${store}": ${shown.join("; ")}`,
     { details: { store, key, errors: errors.map((e) => ({ path: e.instancePath, message: describe(e) })) } },
   );
+}
+
+/**
+ * An `anyOf` failure comes with one error per branch, which reads as noise. Keep the `anyOf` itself when
+ * its schema explains itself (`x-message`), else the first branch's error, and drop the rest.
+ */
+export function collapseAnyOf(errors: ErrorObject[]): ErrorObject[] {
+  const groups = errors.filter((e) => e.keyword === "anyOf");
+  if (groups.length === 0) return errors;
+  // Branch errors sit at or below the anyOf's instance path (their schemaPath may run through a $ref).
+  const branchOf = (e: ErrorObject) =>
+    groups.find((g) => e !== g && (e.instancePath === g.instancePath || e.instancePath.startsWith(`${g.instancePath}/`)));
+  const keptBranch = new Set<ErrorObject>();
+  for (const g of groups) {
+    const explained = (g.parentSchema as { "x-message"?: string } | undefined)?.["x-message"];
+    const first = errors.find((e) => branchOf(e) === g);
+    if (!explained && first) keptBranch.add(first);
+  }
+  return errors.filter((e) => {
+    if (e.keyword === "anyOf") return (e.parentSchema as { "x-message"?: string } | undefined)?.["x-message"] !== undefined || !errors.some((x) => branchOf(x) === e);
+    const group = branchOf(e);
+    return !group || keptBranch.has(e);
+  });
 }
 
 /** `/a/0/b~1c` → `a[0]["b/c"]`; readable paths for messages. */

@@ -1,0 +1,109 @@
+import fs from "node:fs";
+import path from "node:path";
+import { ManifestError, type ManifestIssue } from "../errors";
+import { ResourceSet } from "../resources";
+import { type ParsedDocument, objectDocuments, parseYamlDocuments } from "./parse";
+import { validateDocuments } from "./validate";
+
+/** Manifests as YAML text (several documents allowed), plain objects, or paths to files/directories. */
+export type ManifestInput =
+  | { text: string; file?: string }
+  | { objects: unknown[]; origin?: string }
+  | { paths: string[] };
+
+/**
+ * Loads and validates manifests. Throws one ManifestError listing every issue of every input, each
+ * with its field path and `file:line:col`. Warnings (deprecated spellings) are on `resources.warnings`.
+ */
+export function loadManifests(...inputs: ManifestInput[]): ResourceSet {
+  const documents: ParsedDocument[] = [];
+  const issues: ManifestIssue[] = [];
+  const add = (r: { documents: ParsedDocument[]; issues: ManifestIssue[] }) => {
+    documents.push(...r.documents);
+    issues.push(...r.issues);
+  };
+  for (const input of inputs) {
+    if ("text" in input) add(parseYamlDocuments(input.text, input.file));
+    else if ("objects" in input) add(objectDocuments(input.objects, input.origin));
+    else for (const file of manifestFiles(input.paths, issues)) add(parseYamlDocuments(readText(file, issues), file));
+  }
+  const result = validateDocuments(documents);
+  issues.push(...result.issues);
+  if (issues.length > 0) throw new ManifestError(sortIssues(issues));
+  return result.resources;
+}
+
+/** Shorthand for YAML text. */
+export function parseManifests(text: string, file?: string): ResourceSet {
+  return loadManifests(file === undefined ? { text } : { text, file });
+}
+
+/** Files named directly, and the `*.yaml` / `*.yml` files of directories (not recursive), sorted. */
+export function manifestFiles(paths: string[], issues: ManifestIssue[] = []): string[] {
+  const files: string[] = [];
+  for (const p of paths) {
+    let stat: fs.Stats;
+    try {
+      stat = fs.statSync(p);
+    } catch (error) {
+      issues.push({ path: "", file: p, message: `cannot read: ${(error as NodeJS.ErrnoException).code === "ENOENT" ? "no such file or directory" : (error as Error).message}` });
+      continue;
+    }
+    if (stat.isDirectory()) {
+      const found = fs
+        .readdirSync(p)
+        .filter((f) => /\.ya?ml$/i.test(f))
+        .sort()
+        .map((f) => path.join(p, f));
+      if (found.length === 0) issues.push({ path: "", file: p, message: "no *.yaml or *.yml files in this directory" });
+      files.push(...found);
+    } else {
+      files.push(p);
+    }
+  }
+  return files;
+}
+
+function readText(file: string, issues: ManifestIssue[]): string {
+  try {
+    return fs.readFileSync(file, "utf8");
+  } catch (error) {
+    issues.push({ path: "", file, message: `cannot read: ${(error as Error).message}` });
+    return "";
+  }
+}
+
+/**
+ * Layers resource sets: definitions in later sets replace those with the same kind, name (and
+ * project) in earlier ones. The CLI uses it to put `-f` manifests over the applied ones.
+ */
+export function mergeResources(...sets: ResourceSet[]): ResourceSet {
+  const stores = new Map<string, ResourceSet["stores"][number]>();
+  const providers = new Map<string, ResourceSet["providers"][number]>();
+  const documents = new Map<string, ResourceSet["documents"][number]>();
+  for (const set of sets) {
+    for (const s of set.stores) stores.set(`${s.name}\u0000${s.project ?? ""}`, s);
+    for (const p of set.providers) providers.set(p.name, p);
+    for (const d of set.documents) {
+      const m = d.document.metadata ?? {};
+      documents.set(`${String(d.document.kind)}\u0000${String(m.name)}\u0000${String(m.project ?? "")}`, d);
+    }
+  }
+  return new ResourceSet({
+    stores: [...stores.values()],
+    providers: [...providers.values()],
+    documents: [...documents.values()],
+    others: sets.flatMap((s) => [...s.others]),
+    warnings: sets.flatMap((s) => [...s.warnings]),
+  });
+}
+
+/** Issues in the order of the input: files as first seen, then line and column. */
+function sortIssues(issues: ManifestIssue[]): ManifestIssue[] {
+  const fileOrder = new Map<string | undefined, number>();
+  for (const i of issues) if (!fileOrder.has(i.file)) fileOrder.set(i.file, fileOrder.size);
+  return issues
+    .map((issue, index) => ({ issue, index }))
+    .sort((a, b) => fileOrder.get(a.issue.file)! - fileOrder.get(b.issue.file)! || (a.issue.line ?? 0) - (b.issue.line ?? 0) || (a.issue.col ?? 0) - (b.issue.col ?? 0) || a.index - b.index)
+    .map((x) => x.issue);
+}
