@@ -18,18 +18,28 @@ export type ManifestInput =
 export function loadManifests(...inputs: ManifestInput[]): ResourceSet {
   const documents: ParsedDocument[] = [];
   const issues: ManifestIssue[] = [];
+  const order: (string | undefined)[] = []; // input order of files, for sorting issues
   const add = (r: { documents: ParsedDocument[]; issues: ManifestIssue[] }) => {
     documents.push(...r.documents);
     issues.push(...r.issues);
   };
   for (const input of inputs) {
-    if ("text" in input) add(parseYamlDocuments(input.text, input.file));
-    else if ("objects" in input) add(objectDocuments(input.objects, input.origin));
-    else for (const file of manifestFiles(input.paths, issues)) add(parseYamlDocuments(readText(file, issues), file));
+    if ("text" in input) {
+      order.push(input.file);
+      add(parseYamlDocuments(input.text, input.file));
+    } else if ("objects" in input) {
+      add(objectDocuments(input.objects, input.origin));
+    } else {
+      for (const p of input.paths) {
+        const files = manifestFiles([p], issues);
+        order.push(...(files.length > 0 ? files : [p]));
+        for (const file of files) add(parseYamlDocuments(readText(file, issues), file));
+      }
+    }
   }
   const result = validateDocuments(documents);
   issues.push(...result.issues);
-  if (issues.length > 0) throw new ManifestError(sortIssues(issues));
+  if (issues.length > 0) throw new ManifestError(sortIssues(issues, order));
   return result.resources;
 }
 
@@ -99,9 +109,9 @@ export function mergeResources(...sets: ResourceSet[]): ResourceSet {
 }
 
 /** Issues in the order of the input: files as first seen, then line and column. */
-function sortIssues(issues: ManifestIssue[]): ManifestIssue[] {
+function sortIssues(issues: ManifestIssue[], order: (string | undefined)[]): ManifestIssue[] {
   const fileOrder = new Map<string | undefined, number>();
-  for (const i of issues) if (!fileOrder.has(i.file)) fileOrder.set(i.file, fileOrder.size);
+  for (const f of [...order, ...issues.map((i) => i.file)]) if (!fileOrder.has(f)) fileOrder.set(f, fileOrder.size);
   return issues
     .map((issue, index) => ({ issue, index }))
     .sort((a, b) => fileOrder.get(a.issue.file)! - fileOrder.get(b.issue.file)! || (a.issue.line ?? 0) - (b.issue.line ?? 0) || (a.issue.col ?? 0) - (b.issue.col ?? 0) || a.index - b.index)

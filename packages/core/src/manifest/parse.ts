@@ -40,6 +40,7 @@ export function parseYamlDocuments(text: string, file?: string): { documents: Pa
       continue;
     }
     const source = at(doc.contents.range?.[0]);
+    if (value === null || value === undefined) continue; // an empty document, e.g. after a trailing `---`
     if (typeof value !== "object" || value === null || Array.isArray(value)) {
       issues.push({ path: "", message: "a manifest document must be a mapping with apiVersion, kind, metadata and spec", ...source });
       continue;

@@ -48,7 +48,8 @@ export function validateDocuments(parsed: ParsedDocument[], schemas = new Schema
   const seen = new Map<string, ParsedDocument>();
 
   for (const p of parsed) {
-    const doc = p.document;
+    // `spec:` with nothing after it is null in YAML; read it as an absent spec, as kubectl does.
+    const doc = p.document.spec === null ? { ...p.document, spec: undefined } : p.document;
     const issue = (fieldPath: (string | number)[], message: string, atKey = false): ManifestIssue => ({
       path: fieldPath.join(".").replace(/\.(\d+)(?=\.|$)/g, "[$1]"),
       message,

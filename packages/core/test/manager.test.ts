@@ -1,0 +1,281 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { FakeClock, memoryBackend } from "@store/testkit";
+import { afterEach, describe, expect, it } from "vitest";
+import { defineBackend, loadManifests, type ResourceSet, StoreError, StoreManager, type StoreManagerOptions } from "../src/index";
+
+const managers: StoreManager[] = [];
+function manager(options: StoreManagerOptions & { yaml?: string } = {}) {
+  const resources: ResourceSet | undefined = options.yaml ? loadManifests({ text: options.yaml, file: "m.yaml" }) : options.resources;
+  const m = new StoreManager({
+    dataDir: fs.mkdtempSync(path.join(os.tmpdir(), "wfstore-core-")),
+    backends: [memoryBackend],
+    defaultProvider: "memory",
+    ...options,
+    ...(resources ? { resources } : {}),
+  });
+  managers.push(m);
+  return m;
+}
+afterEach(async () => {
+  await Promise.all(managers.splice(0).map((m) => m.close()));
+});
+
+async function codeOf(p: Promise<unknown> | (() => unknown)): Promise<string | undefined> {
+  try {
+    await (typeof p === "function" ? p() : p);
+  } catch (e) {
+    if (StoreError.isInstance(e)) return `${e.code}: ${e.message}`;
+    throw e;
+  }
+  return undefined;
+}
+
+const storeDoc = (name: string, spec: string, project?: string) =>
+  `---\napiVersion: wfstore.dev/v1\nkind: WorkflowStore\nmetadata:\n  name: ${name}\n${project ? `  project: ${project}\n` : ""}spec:\n${spec}\n`;
+
+describe("resolution", () => {
+  it("auto-provisions an undeclared store on the default provider", async () => {
+    const m = manager();
+    await m.store("fresh").put("k", 1);
+    const r = await m.resolve("fresh", "");
+    expect(r.config).toEqual({ name: "fresh", provider: "memory", retention: {} });
+    expect(r.providerName).toBe("memory");
+  });
+
+  it("a project-scoped definition applies to its project; others get the unscoped one", async () => {
+    const m = manager({
+      yaml: storeDoc("metrics", "  provider: memory\n  retention: { max_entries: 1 }") + storeDoc("metrics", "  provider: memory\n  retention: { max_entries: 3 }", "big"),
+    });
+    for (const project of ["", "small", "big"]) for (const k of ["a", "b", "c", "d"]) await m.store("metrics", { project }).put(k, k);
+    expect(await m.store("metrics").list()).toHaveLength(1);
+    expect(await m.store("metrics", { project: "small" }).list()).toHaveLength(1);
+    expect(await m.store("metrics", { project: "big" }).list()).toHaveLength(3);
+  });
+
+  it("a store naming an undeclared provider fails with PROVIDER_NOT_FOUND naming both", async () => {
+    const m = manager({ yaml: storeDoc("metrics", "  provider: redis") });
+    expect(await codeOf(m.store("metrics").get("k"))).toBe(
+      'PROVIDER_NOT_FOUND: store "metrics" uses provider "redis", which is not declared: add a StoreBackendProvider named "redis", or use the builtin "local" or "file"',
+    );
+  });
+
+  it("a plugin provider whose package is missing names the package to install", async () => {
+    const m = manager({
+      yaml: `${storeDoc("metrics", "  provider: acme")}---\napiVersion: wfstore.dev/v1\nkind: StoreBackendProvider\nmetadata: { name: acme }\nspec:\n  plugin: "@acme/store-backend-nope"\n`,
+    });
+    const error = await m.store("metrics").get("k").catch((e: unknown) => e);
+    expect(StoreError.isInstance(error, "PLUGIN_NOT_INSTALLED")).toBe(true);
+    expect((error as Error).message).toBe(
+      'provider "acme" needs the package "@acme/store-backend-nope", which is not installed: run `npm install @acme/store-backend-nope` (or pnpm add / yarn add)',
+    );
+    // Not cached: the same manager fails the same way again rather than with a stale state.
+    expect(StoreError.isInstance(await m.store("metrics").get("k").catch((e: unknown) => e), "PLUGIN_NOT_INSTALLED")).toBe(true);
+  });
+
+  it("loads a plugin package by name from the user's project, made with another copy of core", async () => {
+    // A real package on disk, whose definition carries the Symbol.for marker as another installed
+    // copy of @store/core would make it (it does not import this copy).
+    const project = fs.mkdtempSync(path.join(os.tmpdir(), "wfstore-plugin-"));
+    const pkg = path.join(project, "node_modules", "@acme", "store-backend-echo");
+    fs.mkdirSync(pkg, { recursive: true });
+    fs.writeFileSync(path.join(pkg, "package.json"), JSON.stringify({ name: "@acme/store-backend-echo", type: "module", exports: "./index.js" }));
+    fs.writeFileSync(
+      path.join(pkg, "index.js"),
+      `const entries = new Map();
+export default {
+  [Symbol.for("@store/core.backend")]: true,
+  name: "echo", specificationVersion: "v1",
+  capabilities: { retentionOnPut: false, cursor: false, prune: true, ttlFilter: false, preservesTimestamps: true, putMany: false },
+  optionsSchema: { type: "object", required: ["prefix"], additionalProperties: false, properties: { prefix: { type: "string" } } },
+  create(options) {
+    return {
+      get: (ref, key) => entries.get(key),
+      put: (ref, r) => { entries.set(r.key, { key: r.key, value: options.prefix + r.value, createdAt: r.updatedAt, updatedAt: r.updatedAt, taskId: r.taskId }); },
+      delete: (ref, key) => entries.delete(key),
+      list: () => [...entries.values()],
+      prune: () => 0,
+      close() {},
+    };
+  },
+};\n`,
+    );
+    const provider = (options: string) =>
+      `${storeDoc("s", "  provider: echo")}---\napiVersion: wfstore.dev/v1\nkind: StoreBackendProvider\nmetadata: { name: echo }\nspec:\n  plugin: "@acme/store-backend-echo"\n  options: ${options}\n`;
+    const m = manager({ yaml: provider("{ prefix: 'echo:' }"), resolveFrom: project });
+    await m.store("s").put("k", "hi");
+    expect(await m.store("s").get("k")).toBe("echo:hi");
+
+    const bad = manager({ yaml: provider("{ prefx: 'x' }"), resolveFrom: project });
+    expect(await codeOf(bad.store("s").get("k"))).toBe(
+      'INVALID_MANIFEST: invalid manifest (2 errors):\n  m.yaml:9:1: spec.options: missing required property "prefix" (options of backend "echo")\n  m.yaml:9:1: spec.options: unknown property "prefx" (options of backend "echo")',
+    );
+  });
+
+  it("refuses a plugin written against an unknown contract version", async () => {
+    expect(await codeOf(() => defineBackend({ name: "x", specificationVersion: "v9" as "v1", create: () => ({}) as never }))).toMatch(
+      /^UNSUPPORTED: defineBackend\(x\): specificationVersion "v9" is not supported/,
+    );
+  });
+
+  it("creates one backend instance per provider, lazily, and closes them all", async () => {
+    let created = 0;
+    let closed = 0;
+    const counting = defineBackend({
+      name: "counting",
+      specificationVersion: "v1",
+      async create(options, context) {
+        created++;
+        const inner = await memoryBackend.create({}, context);
+        return { ...inner, close: () => void closed++ };
+      },
+    });
+    const m = manager({ backends: [counting], defaultProvider: "counting" });
+    expect(created).toBe(0);
+    await Promise.all([m.store("a").put("k", 1), m.store("b").put("k", 1), m.store("a", { project: "p" }).get("k")]);
+    expect(created).toBe(1);
+    await m.close();
+    expect(closed).toBe(1);
+    expect(await codeOf(m.store("a").get("k"))).toBe("CLOSED: the store manager is closed");
+  });
+});
+
+describe("schema checks", () => {
+  const yaml = storeDoc("metrics", "  provider: memory\n  schema:\n    type: object\n    required: [test_count]\n    properties:\n      test_count: { type: integer, minimum: 0 }\n      when: { type: string, format: date-time }");
+
+  it("rejects a value that breaks the schema, naming the store, key and failing path; the old value stays", async () => {
+    const m = manager({ yaml });
+    const s = m.store("metrics");
+    await s.put("run-1", { test_count: 3 });
+    expect(await codeOf(s.put("run-1", { test_count: -1 }))).toBe(
+      'SCHEMA_VIOLATION: value for key "run-1" does not match the schema of store "metrics": test_count: must be >= 0',
+    );
+    expect(await codeOf(s.put("run-1", { when: "yesterday" }))).toBe(
+      'SCHEMA_VIOLATION: value for key "run-1" does not match the schema of store "metrics": (value): missing required property "test_count"; when: must match format "date-time"',
+    );
+    expect(await s.get("run-1")).toEqual({ test_count: 3 });
+  });
+
+  it("compiles each distinct schema once, whatever the number of stores and puts", async () => {
+    const m = manager({ yaml: yaml + storeDoc("metrics2", "  provider: memory\n  schema: { type: object, required: [test_count], properties: { test_count: { type: integer, minimum: 0 }, when: { type: string, format: date-time } } }") });
+    // biome-ignore lint/complexity/useLiteralKeys: reaching into a private field, on purpose
+    const compiled = () => (m as unknown as { validators: { size: number } })["validators"].size;
+    await m.store("metrics").put("first", { test_count: 0 });
+    expect(compiled()).toBe(2); // the memory backend's options schema, and the store schema
+    for (let i = 0; i < 50; i++) {
+      await m.store("metrics").put(`k${i}`, { test_count: i });
+      await m.store("metrics2", { project: `p${i % 3}` }).put(`k${i}`, { test_count: i });
+    }
+    expect(compiled()).toBe(2); // metrics2 has the same schema: no new compile, for any project
+  });
+});
+
+describe("retention and TTL", () => {
+  it("applies max_entries after each put, through prune when the backend lacks native retention", async () => {
+    const pruned: number[] = [];
+    const noNative = defineBackend({
+      name: "no-native",
+      specificationVersion: "v1",
+      capabilities: { retentionOnPut: false },
+      async create(options, context) {
+        const inner = await memoryBackend.create({}, context);
+        return {
+          ...inner,
+          put: (ref, record) => inner.put(ref, record, {}),
+          prune: async (ref, q) => {
+            const n = await inner.prune(ref, q);
+            pruned.push(n);
+            return n;
+          },
+        };
+      },
+    });
+    const clock = new FakeClock();
+    const m = manager({ backends: [noNative], yaml: storeDoc("journal", "  provider: no-native\n  retention: { max_entries: 2 }"), now: clock.now });
+    for (const k of ["a", "b", "c", "d"]) {
+      await m.store("journal").put(k, k);
+      clock.advance(1);
+    }
+    expect(pruned).toEqual([0, 0, 1, 1]);
+    expect((await m.store("journal").list()).map((e) => e.key)).toEqual(["d", "c"]);
+  });
+
+  it("hides entries past ttl_days from get and list even when the backend returns them", async () => {
+    const leaky = defineBackend({
+      name: "leaky",
+      specificationVersion: "v1",
+      async create(options, context) {
+        const inner = await memoryBackend.create({}, context);
+        // Ignores notBefore, as a backend without ttlFilter may.
+        return { ...inner, get: (ref, key) => inner.get(ref, key, {}), list: (ref, q) => inner.list(ref, { ...q, notBefore: undefined }) };
+      },
+    });
+    const clock = new FakeClock("2026-01-10T00:00:00.000Z");
+    const m = manager({ backends: [leaky], yaml: storeDoc("s", "  provider: leaky\n  retention: { ttl_days: 7 }"), now: clock.now });
+    const s = m.store("s");
+    await s.put("old", 1);
+    clock.advanceDays(5);
+    await s.put("new", 2);
+    clock.advanceDays(3);
+    expect(await s.get("old")).toBeUndefined();
+    expect(await s.get("new")).toBe(2);
+    expect((await s.list()).map((e) => e.key)).toEqual(["new"]);
+    expect(await s.prune()).toBe(1);
+  });
+
+  it("prune and retention on a backend without prune are UNSUPPORTED, and say which provider", async () => {
+    const noPrune = defineBackend({ name: "no-prune", specificationVersion: "v1", capabilities: { prune: false }, create: (o, c) => memoryBackend.create({}, c) });
+    const m = manager({ backends: [noPrune, memoryBackend], yaml: storeDoc("capped", "  provider: no-prune\n  retention: { max_entries: 2 }") });
+    expect(await codeOf(m.store("plain").prune({ maxEntries: 1 }))).toBeUndefined(); // default provider (memory) can
+    expect(await codeOf(m.store("capped").put("k", 1))).toBe('UNSUPPORTED: store "capped": provider "no-prune" does not support retention (max_entries) needs prune');
+  });
+});
+
+describe("errors from backends", () => {
+  it("wrap unknown failures as BACKEND_IO naming the store and op, keeping the cause", async () => {
+    const failing = defineBackend({
+      name: "failing",
+      specificationVersion: "v1",
+      async create(options, context) {
+        const inner = await memoryBackend.create({}, context);
+        return { ...inner, get: () => { throw new Error("disk on fire"); } };
+      },
+    });
+    const m = manager({ backends: [failing], defaultProvider: "failing" });
+    const error = await m.store("s").get("k").catch((e: unknown) => e);
+    expect(StoreError.isInstance(error, "BACKEND_IO")).toBe(true);
+    expect((error as Error).message).toBe('store "s" (provider "failing"): get of key "k" failed: disk on fire');
+    expect(((error as Error).cause as Error).message).toBe("disk on fire");
+  });
+
+  it("validation happens before any backend is called", async () => {
+    let calls = 0;
+    const counting = defineBackend({
+      name: "counting",
+      specificationVersion: "v1",
+      async create(options, context) {
+        const inner = await memoryBackend.create({}, context);
+        return new Proxy(inner, { get: (t, p) => (typeof t[p as keyof typeof t] === "function" ? (...a: unknown[]) => (calls++, (t[p as keyof typeof t] as (...x: unknown[]) => unknown)(...a)) : t[p as keyof typeof t]) });
+      },
+    });
+    const m = manager({ backends: [counting], defaultProvider: "counting" });
+    await codeOf(m.store("s").put("", 1));
+    await codeOf(m.store("s").put("k", Number.NaN));
+    await codeOf(m.store("s").list({ limit: 0 }));
+    await codeOf(() => m.store("../x"));
+    expect(calls).toBe(0);
+  });
+});
+
+describe("execute(op)", () => {
+  it("runs every op of the brief and returns results typed by op", async () => {
+    const m = manager();
+    expect(await m.execute({ op: "put", store: "s", project: "p", key: "k", value: { a: 1 }, taskId: "t1" })).toMatchObject({ op: "put", entry: { key: "k", taskId: "t1" } });
+    expect(await m.execute({ op: "get", store: "s", project: "p", key: "k" })).toEqual({ op: "get", found: true, value: { a: 1 } });
+    expect(await m.execute({ op: "list", store: "s", project: "p", limit: 10 })).toMatchObject({ op: "list", entries: [{ key: "k" }] });
+    expect(await m.execute({ op: "delete", store: "s", project: "p", key: "k" })).toEqual({ op: "delete", existed: true });
+    expect(await m.execute({ op: "prune", store: "s", project: "p", maxEntries: 0 })).toEqual({ op: "prune", removed: 0 });
+    expect(await codeOf(m.execute({ op: "nope" } as never))).toMatch(/INVALID_ARGUMENT/);
+  });
+});

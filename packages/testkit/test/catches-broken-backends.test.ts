@@ -1,0 +1,109 @@
+import { type BackendInstance, defineBackend, type StoreEntry } from "@store/core";
+import { describe, expect, it } from "vitest";
+import { conformanceChecks, memoryBackend, runCheck } from "../src/index";
+
+/** A backend that behaves like the reference one except for what `breakIt` changes. */
+function broken(name: string, breakIt: (inner: BackendInstance) => Partial<BackendInstance>) {
+  return defineBackend({
+    name,
+    specificationVersion: "v1",
+    capabilities: memoryBackend.capabilities,
+    async create(options, context) {
+      const inner = await memoryBackend.create({}, context);
+      return { ...inner, ...breakIt(inner) };
+    },
+  });
+}
+
+/** Runs every check and returns the names of those the backend fails. */
+async function failures(backend: ReturnType<typeof broken>): Promise<string[]> {
+  const failed: string[] = [];
+  for (const c of conformanceChecks) {
+    try {
+      await runCheck(c, { backend });
+    } catch {
+      failed.push(`${c.group}: ${c.name}`);
+    }
+  }
+  return failed;
+}
+
+describe("the suite catches broken backends", () => {
+  it("passes the reference backend completely (the baseline for the cases below)", async () => {
+    expect(await failures(broken("reference", () => ({})))).toEqual([]);
+  });
+
+  it("one that ignores offset", async () => {
+    const failed = await failures(broken("ignores-offset", (inner) => ({ list: (ref, q) => inner.list(ref, { ...q, offset: 0 }) })));
+    expect(failed).toContain("list: limit and offset page stably through tied timestamps");
+    expect(failed).toContain("ttl: offsets count only visible entries");
+  });
+
+  it("one that loses created_at on upsert", async () => {
+    const failed = await failures(
+      broken("loses-created-at", (inner) => ({ put: (ref, record, o) => inner.put(ref, { ...record, createdAt: record.createdAt ?? record.updatedAt }, o) })),
+    );
+    expect(failed).toContain("upsert: put on an existing key keeps created_at and updates value, updated_at and task_id");
+  });
+
+  it("one that lets a key escape its project (paths joined naively)", async () => {
+    const failed = await failures(
+      broken("escapes", (inner) => {
+        // Flattens (project, key) into a path and normalises it, as a careless file backend would.
+        const place = (project: string, key: string) => {
+          const parts: string[] = [];
+          for (const seg of `${project || "_default"}/${key}`.split("/")) {
+            if (seg === "..") parts.pop();
+            else if (seg !== "." && seg !== "") parts.push(seg);
+          }
+          return { project: parts[0] ?? "", key: parts.slice(1).join("/") || "_" };
+        };
+        const at = (ref: { store: string; project: string }, key: string) => {
+          const p = place(ref.project, key);
+          return { ref: { store: ref.store, project: p.project === "_default" ? "" : p.project }, key: p.key };
+        };
+        return {
+          get: (ref, key, q) => {
+            const a = at(ref, key);
+            return inner.get(a.ref, a.key, q);
+          },
+          put: (ref, record, o) => {
+            const a = at(ref, record.key);
+            return inner.put(a.ref, { ...record, key: a.key }, o);
+          },
+        };
+      }),
+    );
+    expect(failed).toContain("isolation: no key escapes its project or store, however it is spelled");
+  });
+
+  it("one that sorts ties by key the wrong way (byte order instead of UTF-16)", async () => {
+    const utf8 = (a: StoreEntry, b: StoreEntry) =>
+      a.updatedAt !== b.updatedAt ? (a.updatedAt > b.updatedAt ? -1 : 1) : Buffer.compare(Buffer.from(a.key), Buffer.from(b.key));
+    const failed = await failures(
+      broken("byte-order", (inner) => ({
+        list: async (ref, q) => {
+          const all = await inner.list(ref, { ...q, limit: 100_000, offset: 0 });
+          return all.sort(utf8).slice(q.offset, q.offset + q.limit);
+        },
+      })),
+    );
+    expect(failed).toContain("list: ties on updated_at are broken by key ascending, as JavaScript compares strings");
+  });
+
+  it("one that keeps its own clock instead of core's timestamps", async () => {
+    const failed = await failures(broken("own-clock", (inner) => ({ put: (ref, r, o) => inner.put(ref, { ...r, updatedAt: new Date().toISOString() }, o) })));
+    expect(failed).toContain("values: entries carry RFC 3339 UTC timestamps with milliseconds and the task id");
+    expect(failed).toContain("ttl: an entry older than ttl_days is never returned by get or list, even before a prune");
+  });
+
+  it("one whose delete always says the key existed", async () => {
+    const failed = await failures(broken("lying-delete", (inner) => ({ delete: async (ref, key) => (await inner.delete(ref, key), true) })));
+    expect(failed).toContain("delete: delete says whether the key existed and is idempotent");
+  });
+
+  it("one whose prune miscounts", async () => {
+    const failed = await failures(broken("miscount", (inner) => ({ prune: async (ref, q) => (await inner.prune(ref, q)) + 1 })));
+    expect(failed).toContain("prune: prune by count keeps the newest max_entries and returns how many it removed");
+  });
+});
