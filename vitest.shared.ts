@@ -22,7 +22,8 @@ export function packageTestConfig(overrides: ViteUserConfig["test"] = {}) {
   return defineConfig({
     resolve: { alias: sourceAliases },
     test: {
-      testTimeout: 30_000,
+      globals: true,
+      testTimeout: 60_000,
       hookTimeout: 30_000,
       ...overrides,
     },

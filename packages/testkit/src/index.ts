@@ -14,4 +14,5 @@ export {
 } from "./harness";
 export { MEMORY_BACKEND_NAME, memoryBackend } from "./memory-backend";
 export { compareKeys, compareListOrder, isAfter } from "./order";
-export { type ConformanceOptions, conformanceChecks, runCheck, runConformanceSuite } from "./suite";
+export { expect } from "./expect";
+export { type ConformanceOptions, conformanceChecks, runCheck, runConformanceSuite, type TestRunner } from "./suite";

@@ -1,5 +1,4 @@
-import { LIMITS } from "@store/core";
-import { describe, it } from "vitest";
+import { LIMITS, StoreError } from "@store/core";
 import type { Check, CheckContext, ConformanceGroup } from "./check";
 import { deleteChecks, upsertChecks } from "./checks/upsert-delete";
 import { importChecks, concurrencyChecks, largeValueChecks } from "./checks/load";
@@ -29,11 +28,19 @@ export const conformanceChecks: readonly Check[] = [
   ...importChecks,
 ];
 
+/** The test-registration functions of your runner: vitest's, jest's, mocha's or node:test's. */
+export interface TestRunner {
+  describe(name: string, body: () => void): unknown;
+  it: ((name: string, body: () => Promise<void>) => unknown) & { skip?: (name: string, body: () => Promise<void>) => unknown };
+}
+
 export interface ConformanceOptions extends BackendUnderTest {
   /** The suite's title, usually the backend's package name. */
   name: string;
   /** Groups this backend cannot support. Say why in your README; the suite shows them as skipped. */
   skip?: ConformanceGroup[];
+  /** `{ describe, it }` from your test runner. Default: the global ones (vitest `globals`, jest, mocha). */
+  runner?: TestRunner;
 }
 
 /** Runs one check against a fresh manager and data directory. Rejects when the backend fails it. */
@@ -59,6 +66,7 @@ export async function runCheck(c: Check, target: BackendUnderTest): Promise<void
  * Checks that need a capability the backend does not declare are skipped.
  */
 export function runConformanceSuite(options: ConformanceOptions): void {
+  const { describe, it } = options.runner ?? globalRunner();
   const skip = new Set(options.skip ?? []);
   const caps = options.backend.capabilities;
   describe(`@store/testkit conformance: ${options.name}`, () => {
@@ -67,10 +75,20 @@ export function runConformanceSuite(options: ConformanceOptions): void {
       describe(group, () => {
         for (const c of conformanceChecks.filter((x) => x.group === group)) {
           const missing = (c.requires ?? []).some((cap) => !caps[cap]);
-          const register = skip.has(group) || missing ? it.skip : it;
-          register(c.name, () => runCheck(c, options), 120_000);
+          const skipped = skip.has(group) || missing;
+          if (!skipped) it(c.name, () => runCheck(c, options));
+          else it.skip?.(c.name, () => runCheck(c, options));
         }
       });
     }
   });
+}
+
+function globalRunner(): TestRunner {
+  const g = globalThis as unknown as Partial<TestRunner>;
+  if (typeof g.describe === "function" && typeof g.it === "function") return { describe: g.describe, it: g.it };
+  throw new StoreError(
+    "INVALID_ARGUMENT",
+    'runConformanceSuite: no test runner found: pass `runner: { describe, it }` (e.g. from "vitest"), or enable your runner\'s globals',
+  );
 }

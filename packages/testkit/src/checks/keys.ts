@@ -1,4 +1,4 @@
-import { expect } from "vitest";
+import { expect } from "../expect";
 import { type Check, check } from "../check";
 
 /** Valid keys that break naive backends (paths, shells, case-insensitive or normalising filesystems). */

@@ -1,5 +1,5 @@
 import { StoreError, type StoreErrorCode } from "@store/core";
-import { expect } from "vitest";
+import { expect } from "../expect";
 import { type Check, check } from "../check";
 
 async function rejects(promise: Promise<unknown> | (() => unknown), code: StoreErrorCode, pattern?: RegExp) {

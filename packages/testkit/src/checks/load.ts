@@ -1,5 +1,5 @@
 import { StoreError } from "@store/core";
-import { expect } from "vitest";
+import { expect } from "../expect";
 import { type Check, check } from "../check";
 
 export const largeValueChecks: Check[] = [

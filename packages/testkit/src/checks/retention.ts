@@ -1,4 +1,4 @@
-import { expect } from "vitest";
+import { expect } from "../expect";
 import { type Check, check } from "../check";
 
 async function fill(t: Parameters<Check["run"]>[0], store: string, count: number, stepMs: number, project?: string) {

@@ -1,4 +1,4 @@
-import { expect } from "vitest";
+import { expect } from "../expect";
 import { type Check, check } from "../check";
 
 export const upsertChecks: Check[] = [
