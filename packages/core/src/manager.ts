@@ -10,11 +10,12 @@ import type {
 import { ManifestError, StoreError, toStoreError } from "./errors";
 import { BUILTIN_BACKEND_PACKAGES, importBackendPackage } from "./plugins";
 import { ResourceSet, type StoreBackendProviderConfig, type WorkflowStoreConfig } from "./resources";
-import { assertMatchesSchema, pointerToPath, describe, SchemaValidators } from "./schema-validator";
+import { assertMatchesSchema, describe, pointerToPath, SchemaValidators } from "./schema-validator";
 import { StoreHandle } from "./store-handle";
 import { DAY_MS, toTimestamp } from "./time";
 import type { ResultOf, StoreOp, StoreRef } from "./types";
 import {
+  LIMITS,
   serializeValue,
   validateKey,
   validateListArgs,
@@ -22,7 +23,6 @@ import {
   validatePruneArgs,
   validateStoreName,
   validateTaskId,
-  LIMITS,
 } from "./validate";
 
 export interface StoreManagerOptions {
@@ -32,7 +32,7 @@ export interface StoreManagerOptions {
   resources?: ResourceSet;
   /** Backends registered explicitly, by name. They serve builtin providers of that name (`local`,
    *  `file`, `command`) and providers whose `plugin:` names them, without any import. */
-  backends?: BackendDefinition<any>[];
+  backends?: BackendDefinition<unknown>[];
   /** The provider of auto-provisioned stores. Default `local`. */
   defaultProvider?: string;
   /** The clock, in epoch milliseconds. Tests use a fake one to exercise TTL. */
@@ -102,14 +102,19 @@ export class StoreManager {
     switch (op.op) {
       case "get": {
         const entry = await handle.getEntry(op.key);
-        return (entry ? { op: "get", found: true, value: entry.value } : { op: "get", found: false }) as ResultOf<O>;
+        return (
+          entry ? { op: "get", found: true, value: entry.value } : { op: "get", found: false }
+        ) as ResultOf<O>;
       }
       case "put":
         return { op: "put", entry: await handle.put(op.key, op.value, { taskId: op.taskId }) } as ResultOf<O>;
       case "delete":
         return { op: "delete", existed: await handle.delete(op.key) } as ResultOf<O>;
       case "list":
-        return { op: "list", entries: await handle.list({ limit: op.limit, offset: op.offset }) } as ResultOf<O>;
+        return {
+          op: "list",
+          entries: await handle.list({ limit: op.limit, offset: op.offset }),
+        } as ResultOf<O>;
       case "prune":
         return {
           op: "prune",
@@ -151,7 +156,8 @@ export class StoreManager {
       retention: {},
     };
     const { instance, definition } = await this.provider(config.provider, store);
-    const ref: StoreRef = config.basePath === undefined ? { store, project } : { store, project, basePath: config.basePath };
+    const ref: StoreRef =
+      config.basePath === undefined ? { store, project } : { store, project, basePath: config.basePath };
     return {
       ref,
       config,
@@ -205,7 +211,10 @@ export class StoreManager {
       return { definition, options: declared.spec.options ?? {} };
     }
     // `commands:` and `process:` are both served by the command backend; it reads the spec itself.
-    return { definition: await this.builtinDefinition("command", `provider "${declared.name}"`), options: declared.spec };
+    return {
+      definition: await this.builtinDefinition("command", `provider "${declared.name}"`),
+      options: declared.spec,
+    };
   }
 
   private async definitionForBuiltin(name: string, forStore: string): Promise<BackendDefinition<unknown>> {
@@ -226,7 +235,11 @@ export class StoreManager {
     );
   }
 
-  private checkOptions(definition: BackendDefinition<unknown>, options: unknown, declared?: StoreBackendProviderConfig) {
+  private checkOptions(
+    definition: BackendDefinition<unknown>,
+    options: unknown,
+    declared?: StoreBackendProviderConfig,
+  ) {
     if (!definition.optionsSchema) return;
     const validate = this.validators.compile(definition.optionsSchema);
     if (validate(options)) return;
@@ -253,7 +266,13 @@ export class StoreManager {
     const k = validateKey(key);
     const json = serializeValue(value, this.maxValueBytes);
     if (r.validate) assertMatchesSchema(r.validate, value, r.ref.store, k);
-    return { key: k, value: value as PutRecord["value"], json, taskId: validateTaskId(taskId), updatedAt: toTimestamp(this.now()) };
+    return {
+      key: k,
+      value: value as PutRecord["value"],
+      json,
+      taskId: validateTaskId(taskId),
+      updatedAt: toTimestamp(this.now()),
+    };
   }
 
   async put(r: ResolvedStore, record: PutRecord): Promise<void> {
@@ -328,5 +347,9 @@ export function unsupported(r: ResolvedStore, what: string): StoreError {
 
 /** Any failure from a backend becomes a StoreError naming the store and what was being done. */
 export function backendError(error: unknown, r: ResolvedStore, doing: string): StoreError {
-  return toStoreError(error, "BACKEND_IO", `store "${r.ref.store}" (provider "${r.providerName}"): ${doing} failed`);
+  return toStoreError(
+    error,
+    "BACKEND_IO",
+    `store "${r.ref.store}" (provider "${r.providerName}"): ${doing} failed`,
+  );
 }

@@ -72,8 +72,12 @@ function isNotFound(error: unknown, packageName: string): boolean {
 }
 
 function loadFailed(packageName: string, error: unknown): StoreError {
-  return new StoreError("BACKEND_IO", `cannot load backend package "${packageName}": ${(error as Error)?.message}`, {
-    cause: error,
-    details: { package: packageName },
-  });
+  return new StoreError(
+    "BACKEND_IO",
+    `cannot load backend package "${packageName}": ${(error as Error)?.message}`,
+    {
+      cause: error,
+      details: { package: packageName },
+    },
+  );
 }

@@ -68,13 +68,15 @@ export class ResourceSet {
   private readonly storeIndex = new Map<string, WorkflowStoreConfig>();
   private readonly providerIndex = new Map<string, StoreBackendProviderConfig>();
 
-  constructor(init: {
-    stores?: WorkflowStoreConfig[];
-    providers?: StoreBackendProviderConfig[];
-    others?: LoadedDocument[];
-    documents?: LoadedDocument[];
-    warnings?: ManifestIssue[];
-  } = {}) {
+  constructor(
+    init: {
+      stores?: WorkflowStoreConfig[];
+      providers?: StoreBackendProviderConfig[];
+      others?: LoadedDocument[];
+      documents?: LoadedDocument[];
+      warnings?: ManifestIssue[];
+    } = {},
+  ) {
     this.stores = init.stores ?? [];
     this.providers = init.providers ?? [];
     this.others = init.others ?? [];
@@ -90,7 +92,10 @@ export class ResourceSet {
 
   /** The definition that applies to `name` in `project`: project-scoped first, then unscoped. */
   findStore(name: string, project: string): WorkflowStoreConfig | undefined {
-    return (project && this.storeIndex.get(storeKey(name, project))) || this.storeIndex.get(storeKey(name, undefined));
+    return (
+      (project && this.storeIndex.get(storeKey(name, project))) ||
+      this.storeIndex.get(storeKey(name, undefined))
+    );
   }
 
   findProvider(name: string): StoreBackendProviderConfig | undefined {

@@ -56,7 +56,8 @@ export class SchemaValidators {
   }
 
   private ajvFor(schema: unknown): Ajv {
-    const dialect = typeof schema === "object" && schema !== null ? (schema as { $schema?: unknown }).$schema : undefined;
+    const dialect =
+      typeof schema === "object" && schema !== null ? (schema as { $schema?: unknown }).$schema : undefined;
     if (typeof dialect === "string" && dialect.includes("2020-12")) {
       this.draft2020 ??= configure(new Ajv2020(ajvOptions) as unknown as Ajv);
       return this.draft2020;
@@ -81,10 +82,17 @@ function configure(ajv: Ajv): Ajv {
 }
 
 /** Throws SCHEMA_VIOLATION naming the store, key and the failing paths. */
-export function assertMatchesSchema(validate: ValidateFunction, value: unknown, store: string, key: string): void {
+export function assertMatchesSchema(
+  validate: ValidateFunction,
+  value: unknown,
+  store: string,
+  key: string,
+): void {
   if (validate(value)) return;
   const errors = validate.errors ?? [];
-  const shown = errors.slice(0, 5).map((e) => `${pointerToPath(e.instancePath) || "(value)"}: ${describe(e)}`);
+  const shown = errors
+    .slice(0, 5)
+    .map((e) => `${pointerToPath(e.instancePath) || "(value)"}: ${describe(e)}`);
   if (errors.length > 5) shown.push(`… and ${errors.length - 5} more`);
   throw new StoreError(
     "SCHEMA_VIOLATION",
@@ -102,7 +110,10 @@ export function collapseAnyOf(errors: ErrorObject[]): ErrorObject[] {
   if (groups.length === 0) return errors;
   // Branch errors sit at or below the anyOf's instance path (their schemaPath may run through a $ref).
   const branchOf = (e: ErrorObject) =>
-    groups.find((g) => e !== g && (e.instancePath === g.instancePath || e.instancePath.startsWith(`${g.instancePath}/`)));
+    groups.find(
+      (g) =>
+        e !== g && (e.instancePath === g.instancePath || e.instancePath.startsWith(`${g.instancePath}/`)),
+    );
   const keptBranch = new Set<ErrorObject>();
   for (const g of groups) {
     const explained = (g.parentSchema as { "x-message"?: string } | undefined)?.["x-message"];
@@ -110,7 +121,11 @@ export function collapseAnyOf(errors: ErrorObject[]): ErrorObject[] {
     if (!explained && first) keptBranch.add(first);
   }
   return errors.filter((e) => {
-    if (e.keyword === "anyOf") return (e.parentSchema as { "x-message"?: string } | undefined)?.["x-message"] !== undefined || !errors.some((x) => branchOf(x) === e);
+    if (e.keyword === "anyOf")
+      return (
+        (e.parentSchema as { "x-message"?: string } | undefined)?.["x-message"] !== undefined ||
+        !errors.some((x) => branchOf(x) === e)
+      );
     const group = branchOf(e);
     return !group || keptBranch.has(e);
   });

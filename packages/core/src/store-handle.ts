@@ -101,7 +101,12 @@ export class StoreHandle {
       : { entries };
   }
 
-  private async fetch(r: ResolvedStore, limit: number, offset: number, after?: ListCursor): Promise<StoreEntry[]> {
+  private async fetch(
+    r: ResolvedStore,
+    limit: number,
+    offset: number,
+    after?: ListCursor,
+  ): Promise<StoreEntry[]> {
     const notBefore = this.manager.cutoff(r);
     let entries: StoreEntry[];
     try {
@@ -181,14 +186,19 @@ export class StoreHandle {
 
   private importRecord(r: ResolvedStore, item: ImportEntry, index: number): PutRecord {
     if (typeof item !== "object" || item === null || !("value" in item)) {
-      throw new StoreError("INVALID_ARGUMENT", `import entry ${index}: expected an object with "key" and "value"`, {
-        details: { index },
-      });
+      throw new StoreError(
+        "INVALID_ARGUMENT",
+        `import entry ${index}: expected an object with "key" and "value"`,
+        {
+          details: { index },
+        },
+      );
     }
     try {
       const record = this.manager.prepare(r, item.key, item.value, item.taskId);
       if (item.updatedAt !== undefined) record.updatedAt = normalizeTimestamp(item.updatedAt, "updated_at");
-      record.createdAt = item.createdAt === undefined ? record.updatedAt : normalizeTimestamp(item.createdAt, "created_at");
+      record.createdAt =
+        item.createdAt === undefined ? record.updatedAt : normalizeTimestamp(item.createdAt, "created_at");
       return record;
     } catch (error) {
       if (StoreError.isInstance(error)) {

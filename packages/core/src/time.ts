@@ -17,9 +17,13 @@ export function normalizeTimestamp(value: unknown, field: string): string {
   if (isTimestamp(value)) return value;
   const ms = typeof value === "string" && /^\d{4}-\d{2}-\d{2}T/.test(value) ? Date.parse(value) : Number.NaN;
   if (Number.isNaN(ms)) {
-    throw new StoreError("INVALID_ARGUMENT", `invalid ${field} ${JSON.stringify(value)}: expected an RFC 3339 timestamp`, {
-      details: { field },
-    });
+    throw new StoreError(
+      "INVALID_ARGUMENT",
+      `invalid ${field} ${JSON.stringify(value)}: expected an RFC 3339 timestamp`,
+      {
+        details: { field },
+      },
+    );
   }
   return toTimestamp(ms);
 }

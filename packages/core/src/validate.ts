@@ -12,7 +12,6 @@ export const LIMITS = {
 } as const;
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
-// biome-ignore lint/suspicious/noControlCharactersInRegex: rejecting them is the point
 const CONTROL = /[\u0000-\u001f\u007f]/;
 
 function checkName(kind: "store name" | "project id", value: unknown): string {
@@ -94,7 +93,8 @@ function checkInteger(field: string, value: unknown, min: number, max: number): 
 
 export function validateListArgs(limit: unknown, offset: unknown): { limit: number; offset: number } {
   return {
-    limit: limit === undefined ? LIMITS.listDefaultLimit : checkInteger("limit", limit, 1, LIMITS.listMaxLimit),
+    limit:
+      limit === undefined ? LIMITS.listDefaultLimit : checkInteger("limit", limit, 1, LIMITS.listMaxLimit),
     offset: offset === undefined ? 0 : checkInteger("offset", offset, 0, Number.MAX_SAFE_INTEGER),
   };
 }
@@ -105,7 +105,10 @@ export function validatePruneArgs(
   ttlDays: unknown,
 ): { maxEntries: number | undefined; ttlDays: number | undefined } {
   return {
-    maxEntries: maxEntries === undefined ? undefined : checkInteger("max_entries", maxEntries, 0, Number.MAX_SAFE_INTEGER),
+    maxEntries:
+      maxEntries === undefined
+        ? undefined
+        : checkInteger("max_entries", maxEntries, 0, Number.MAX_SAFE_INTEGER),
     ttlDays: ttlDays === undefined ? undefined : checkInteger("ttl_days", ttlDays, 0, 1_000_000),
   };
 }

@@ -4,11 +4,10 @@ import { isBackendDefinition, StoreError } from "../src/index";
 describe("StoreError", () => {
   it("is recognised across copies of core through its Symbol.for marker, not instanceof", () => {
     // What another installed copy of core throws: a different class, the same global marker.
-    class OtherCopyError extends Error {
-      readonly [Symbol.for("@store/core.error")] = true;
-      code = "PROVIDER_TIMEOUT";
-    }
-    const foreign = new OtherCopyError("timed out");
+    const foreign = Object.assign(new Error("timed out"), {
+      [Symbol.for("@store/core.error")]: true,
+      code: "PROVIDER_TIMEOUT",
+    });
     expect(foreign instanceof StoreError).toBe(false);
     expect(StoreError.isInstance(foreign)).toBe(true);
     expect(StoreError.isInstance(foreign, "PROVIDER_TIMEOUT")).toBe(true);
@@ -19,7 +18,13 @@ describe("StoreError", () => {
   it("keeps code, details and cause", () => {
     const cause = new Error("ENOSPC");
     const e = new StoreError("BACKEND_IO", "write failed", { cause, details: { store: "s" } });
-    expect([e.code, e.message, e.cause, e.details, e.name]).toEqual(["BACKEND_IO", "write failed", cause, { store: "s" }, "StoreError"]);
+    expect([e.code, e.message, e.cause, e.details, e.name]).toEqual([
+      "BACKEND_IO",
+      "write failed",
+      cause,
+      { store: "s" },
+      "StoreError",
+    ]);
   });
   it("backend definitions are recognised across copies too", () => {
     expect(isBackendDefinition({ [Symbol.for("@store/core.backend")]: true })).toBe(true);

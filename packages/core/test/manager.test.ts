@@ -3,11 +3,20 @@ import os from "node:os";
 import path from "node:path";
 import { FakeClock, memoryBackend } from "@store/testkit";
 import { afterEach, describe, expect, it } from "vitest";
-import { defineBackend, loadManifests, type ResourceSet, StoreError, StoreManager, type StoreManagerOptions } from "../src/index";
+import {
+  defineBackend,
+  loadManifests,
+  type ResourceSet,
+  StoreError,
+  StoreManager,
+  type StoreManagerOptions,
+} from "../src/index";
 
 const managers: StoreManager[] = [];
 function manager(options: StoreManagerOptions & { yaml?: string } = {}) {
-  const resources: ResourceSet | undefined = options.yaml ? loadManifests({ text: options.yaml, file: "m.yaml" }) : options.resources;
+  const resources: ResourceSet | undefined = options.yaml
+    ? loadManifests({ text: options.yaml, file: "m.yaml" })
+    : options.resources;
   const m = new StoreManager({
     dataDir: fs.mkdtempSync(path.join(os.tmpdir(), "wfstore-core-")),
     backends: [memoryBackend],
@@ -46,9 +55,12 @@ describe("resolution", () => {
 
   it("a project-scoped definition applies to its project; others get the unscoped one", async () => {
     const m = manager({
-      yaml: storeDoc("metrics", "  provider: memory\n  retention: { max_entries: 1 }") + storeDoc("metrics", "  provider: memory\n  retention: { max_entries: 3 }", "big"),
+      yaml:
+        storeDoc("metrics", "  provider: memory\n  retention: { max_entries: 1 }") +
+        storeDoc("metrics", "  provider: memory\n  retention: { max_entries: 3 }", "big"),
     });
-    for (const project of ["", "small", "big"]) for (const k of ["a", "b", "c", "d"]) await m.store("metrics", { project }).put(k, k);
+    for (const project of ["", "small", "big"])
+      for (const k of ["a", "b", "c", "d"]) await m.store("metrics", { project }).put(k, k);
     expect(await m.store("metrics").list()).toHaveLength(1);
     expect(await m.store("metrics", { project: "small" }).list()).toHaveLength(1);
     expect(await m.store("metrics", { project: "big" }).list()).toHaveLength(3);
@@ -65,13 +77,24 @@ describe("resolution", () => {
     const m = manager({
       yaml: `${storeDoc("metrics", "  provider: acme")}---\napiVersion: wfstore.dev/v1\nkind: StoreBackendProvider\nmetadata: { name: acme }\nspec:\n  plugin: "@acme/store-backend-nope"\n`,
     });
-    const error = await m.store("metrics").get("k").catch((e: unknown) => e);
+    const error = await m
+      .store("metrics")
+      .get("k")
+      .catch((e: unknown) => e);
     expect(StoreError.isInstance(error, "PLUGIN_NOT_INSTALLED")).toBe(true);
     expect((error as Error).message).toBe(
       'provider "acme" needs the package "@acme/store-backend-nope", which is not installed: run `npm install @acme/store-backend-nope` (or pnpm add / yarn add)',
     );
     // Not cached: the same manager fails the same way again rather than with a stale state.
-    expect(StoreError.isInstance(await m.store("metrics").get("k").catch((e: unknown) => e), "PLUGIN_NOT_INSTALLED")).toBe(true);
+    expect(
+      StoreError.isInstance(
+        await m
+          .store("metrics")
+          .get("k")
+          .catch((e: unknown) => e),
+        "PLUGIN_NOT_INSTALLED",
+      ),
+    ).toBe(true);
   });
 
   it("loads a plugin package by name from the user's project, made with another copy of core", async () => {
@@ -80,7 +103,10 @@ describe("resolution", () => {
     const project = fs.mkdtempSync(path.join(os.tmpdir(), "wfstore-plugin-"));
     const pkg = path.join(project, "node_modules", "@acme", "store-backend-echo");
     fs.mkdirSync(pkg, { recursive: true });
-    fs.writeFileSync(path.join(pkg, "package.json"), JSON.stringify({ name: "@acme/store-backend-echo", type: "module", exports: "./index.js" }));
+    fs.writeFileSync(
+      path.join(pkg, "package.json"),
+      JSON.stringify({ name: "@acme/store-backend-echo", type: "module", exports: "./index.js" }),
+    );
     fs.writeFileSync(
       path.join(pkg, "index.js"),
       `const entries = new Map();
@@ -114,9 +140,11 @@ export default {
   });
 
   it("refuses a plugin written against an unknown contract version", async () => {
-    expect(await codeOf(() => defineBackend({ name: "x", specificationVersion: "v9" as "v1", create: () => ({}) as never }))).toMatch(
-      /^UNSUPPORTED: defineBackend\(x\): specificationVersion "v9" is not supported/,
-    );
+    expect(
+      await codeOf(() =>
+        defineBackend({ name: "x", specificationVersion: "v9" as "v1", create: () => ({}) as never }),
+      ),
+    ).toMatch(/^UNSUPPORTED: defineBackend\(x\): specificationVersion "v9" is not supported/);
   });
 
   it("creates one backend instance per provider, lazily, and closes them all", async () => {
@@ -125,7 +153,7 @@ export default {
     const counting = defineBackend({
       name: "counting",
       specificationVersion: "v1",
-      async create(options, context) {
+      async create(_options, context) {
         created++;
         const inner = await memoryBackend.create({}, context);
         return { ...inner, close: () => void closed++ };
@@ -133,7 +161,11 @@ export default {
     });
     const m = manager({ backends: [counting], defaultProvider: "counting" });
     expect(created).toBe(0);
-    await Promise.all([m.store("a").put("k", 1), m.store("b").put("k", 1), m.store("a", { project: "p" }).get("k")]);
+    await Promise.all([
+      m.store("a").put("k", 1),
+      m.store("b").put("k", 1),
+      m.store("a", { project: "p" }).get("k"),
+    ]);
     expect(created).toBe(1);
     await m.close();
     expect(closed).toBe(1);
@@ -142,7 +174,10 @@ export default {
 });
 
 describe("schema checks", () => {
-  const yaml = storeDoc("metrics", "  provider: memory\n  schema:\n    type: object\n    required: [test_count]\n    properties:\n      test_count: { type: integer, minimum: 0 }\n      when: { type: string, format: date-time }");
+  const yaml = storeDoc(
+    "metrics",
+    "  provider: memory\n  schema:\n    type: object\n    required: [test_count]\n    properties:\n      test_count: { type: integer, minimum: 0 }\n      when: { type: string, format: date-time }",
+  );
 
   it("rejects a value that breaks the schema, naming the store, key and failing path; the old value stays", async () => {
     const m = manager({ yaml });
@@ -158,7 +193,14 @@ describe("schema checks", () => {
   });
 
   it("compiles each distinct schema once, whatever the number of stores and puts", async () => {
-    const m = manager({ yaml: yaml + storeDoc("metrics2", "  provider: memory\n  schema: { type: object, required: [test_count], properties: { test_count: { type: integer, minimum: 0 }, when: { type: string, format: date-time } } }") });
+    const m = manager({
+      yaml:
+        yaml +
+        storeDoc(
+          "metrics2",
+          "  provider: memory\n  schema: { type: object, required: [test_count], properties: { test_count: { type: integer, minimum: 0 }, when: { type: string, format: date-time } } }",
+        ),
+    });
     // biome-ignore lint/complexity/useLiteralKeys: reaching into a private field, on purpose
     const compiled = () => (m as unknown as { validators: { size: number } })["validators"].size;
     await m.store("metrics").put("first", { test_count: 0 });
@@ -178,7 +220,7 @@ describe("retention and TTL", () => {
       name: "no-native",
       specificationVersion: "v1",
       capabilities: { retentionOnPut: false },
-      async create(options, context) {
+      async create(_options, context) {
         const inner = await memoryBackend.create({}, context);
         return {
           ...inner,
@@ -192,7 +234,11 @@ describe("retention and TTL", () => {
       },
     });
     const clock = new FakeClock();
-    const m = manager({ backends: [noNative], yaml: storeDoc("journal", "  provider: no-native\n  retention: { max_entries: 2 }"), now: clock.now });
+    const m = manager({
+      backends: [noNative],
+      yaml: storeDoc("journal", "  provider: no-native\n  retention: { max_entries: 2 }"),
+      now: clock.now,
+    });
     for (const k of ["a", "b", "c", "d"]) {
       await m.store("journal").put(k, k);
       clock.advance(1);
@@ -205,14 +251,22 @@ describe("retention and TTL", () => {
     const leaky = defineBackend({
       name: "leaky",
       specificationVersion: "v1",
-      async create(options, context) {
+      async create(_options, context) {
         const inner = await memoryBackend.create({}, context);
         // Ignores notBefore, as a backend without ttlFilter may.
-        return { ...inner, get: (ref, key) => inner.get(ref, key, {}), list: (ref, q) => inner.list(ref, { ...q, notBefore: undefined }) };
+        return {
+          ...inner,
+          get: (ref, key) => inner.get(ref, key, {}),
+          list: (ref, q) => inner.list(ref, { ...q, notBefore: undefined }),
+        };
       },
     });
     const clock = new FakeClock("2026-01-10T00:00:00.000Z");
-    const m = manager({ backends: [leaky], yaml: storeDoc("s", "  provider: leaky\n  retention: { ttl_days: 7 }"), now: clock.now });
+    const m = manager({
+      backends: [leaky],
+      yaml: storeDoc("s", "  provider: leaky\n  retention: { ttl_days: 7 }"),
+      now: clock.now,
+    });
     const s = m.store("s");
     await s.put("old", 1);
     clock.advanceDays(5);
@@ -225,10 +279,20 @@ describe("retention and TTL", () => {
   });
 
   it("prune and retention on a backend without prune are UNSUPPORTED, and say which provider", async () => {
-    const noPrune = defineBackend({ name: "no-prune", specificationVersion: "v1", capabilities: { prune: false }, create: (o, c) => memoryBackend.create({}, c) });
-    const m = manager({ backends: [noPrune, memoryBackend], yaml: storeDoc("capped", "  provider: no-prune\n  retention: { max_entries: 2 }") });
+    const noPrune = defineBackend({
+      name: "no-prune",
+      specificationVersion: "v1",
+      capabilities: { prune: false },
+      create: (_o, c) => memoryBackend.create({}, c),
+    });
+    const m = manager({
+      backends: [noPrune, memoryBackend],
+      yaml: storeDoc("capped", "  provider: no-prune\n  retention: { max_entries: 2 }"),
+    });
     expect(await codeOf(m.store("plain").prune({ maxEntries: 1 }))).toBeUndefined(); // default provider (memory) can
-    expect(await codeOf(m.store("capped").put("k", 1))).toBe('UNSUPPORTED: store "capped": provider "no-prune" does not support retention (max_entries) needs prune');
+    expect(await codeOf(m.store("capped").put("k", 1))).toBe(
+      'UNSUPPORTED: store "capped": provider "no-prune" does not support retention (max_entries) needs prune',
+    );
   });
 });
 
@@ -237,15 +301,25 @@ describe("errors from backends", () => {
     const failing = defineBackend({
       name: "failing",
       specificationVersion: "v1",
-      async create(options, context) {
+      async create(_options, context) {
         const inner = await memoryBackend.create({}, context);
-        return { ...inner, get: () => { throw new Error("disk on fire"); } };
+        return {
+          ...inner,
+          get: () => {
+            throw new Error("disk on fire");
+          },
+        };
       },
     });
     const m = manager({ backends: [failing], defaultProvider: "failing" });
-    const error = await m.store("s").get("k").catch((e: unknown) => e);
+    const error = await m
+      .store("s")
+      .get("k")
+      .catch((e: unknown) => e);
     expect(StoreError.isInstance(error, "BACKEND_IO")).toBe(true);
-    expect((error as Error).message).toBe('store "s" (provider "failing"): get of key "k" failed: disk on fire');
+    expect((error as Error).message).toBe(
+      'store "s" (provider "failing"): get of key "k" failed: disk on fire',
+    );
     expect(((error as Error).cause as Error).message).toBe("disk on fire");
   });
 
@@ -254,9 +328,17 @@ describe("errors from backends", () => {
     const counting = defineBackend({
       name: "counting",
       specificationVersion: "v1",
-      async create(options, context) {
+      async create(_options, context) {
         const inner = await memoryBackend.create({}, context);
-        return new Proxy(inner, { get: (t, p) => (typeof t[p as keyof typeof t] === "function" ? (...a: unknown[]) => (calls++, (t[p as keyof typeof t] as (...x: unknown[]) => unknown)(...a)) : t[p as keyof typeof t]) });
+        return new Proxy(inner, {
+          get: (t, p) =>
+            typeof t[p as keyof typeof t] === "function"
+              ? (...a: unknown[]) => {
+                  calls++;
+                  return (t[p as keyof typeof t] as (...x: unknown[]) => unknown)(...a);
+                }
+              : t[p as keyof typeof t],
+        });
       },
     });
     const m = manager({ backends: [counting], defaultProvider: "counting" });
@@ -271,11 +353,26 @@ describe("errors from backends", () => {
 describe("execute(op)", () => {
   it("runs every op of the brief and returns results typed by op", async () => {
     const m = manager();
-    expect(await m.execute({ op: "put", store: "s", project: "p", key: "k", value: { a: 1 }, taskId: "t1" })).toMatchObject({ op: "put", entry: { key: "k", taskId: "t1" } });
-    expect(await m.execute({ op: "get", store: "s", project: "p", key: "k" })).toEqual({ op: "get", found: true, value: { a: 1 } });
-    expect(await m.execute({ op: "list", store: "s", project: "p", limit: 10 })).toMatchObject({ op: "list", entries: [{ key: "k" }] });
-    expect(await m.execute({ op: "delete", store: "s", project: "p", key: "k" })).toEqual({ op: "delete", existed: true });
-    expect(await m.execute({ op: "prune", store: "s", project: "p", maxEntries: 0 })).toEqual({ op: "prune", removed: 0 });
+    expect(
+      await m.execute({ op: "put", store: "s", project: "p", key: "k", value: { a: 1 }, taskId: "t1" }),
+    ).toMatchObject({ op: "put", entry: { key: "k", taskId: "t1" } });
+    expect(await m.execute({ op: "get", store: "s", project: "p", key: "k" })).toEqual({
+      op: "get",
+      found: true,
+      value: { a: 1 },
+    });
+    expect(await m.execute({ op: "list", store: "s", project: "p", limit: 10 })).toMatchObject({
+      op: "list",
+      entries: [{ key: "k" }],
+    });
+    expect(await m.execute({ op: "delete", store: "s", project: "p", key: "k" })).toEqual({
+      op: "delete",
+      existed: true,
+    });
+    expect(await m.execute({ op: "prune", store: "s", project: "p", maxEntries: 0 })).toEqual({
+      op: "prune",
+      removed: 0,
+    });
     expect(await codeOf(m.execute({ op: "nope" } as never))).toMatch(/INVALID_ARGUMENT/);
   });
 });

@@ -1,5 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { decodeCursor, encodeCursor, serializeValue, StoreError, validateKey, validateProjectId, validateStoreName } from "../src/index";
+import {
+  decodeCursor,
+  encodeCursor,
+  StoreError,
+  serializeValue,
+  validateKey,
+  validateProjectId,
+  validateStoreName,
+} from "../src/index";
 
 function message(fn: () => unknown): string {
   try {
@@ -27,10 +35,16 @@ describe("names", () => {
 describe("keys", () => {
   it("names what is wrong with a key", () => {
     expect(message(() => validateKey(""))).toBe("INVALID_KEY: invalid key: the key is empty");
-    expect(message(() => validateKey("a\nb"))).toBe('INVALID_KEY: invalid key "a\\nb": contains a control character');
-    expect(message(() => validateKey("x\udc00"))).toBe('INVALID_KEY: invalid key "x\\udc00": not well-formed Unicode (lone surrogate)');
+    expect(message(() => validateKey("a\nb"))).toBe(
+      'INVALID_KEY: invalid key "a\\nb": contains a control character',
+    );
+    expect(message(() => validateKey("x\udc00"))).toBe(
+      'INVALID_KEY: invalid key "x\\udc00": not well-formed Unicode (lone surrogate)',
+    );
     expect(message(() => validateKey(42))).toBe("INVALID_KEY: invalid key: expected a string, got number");
-    expect(message(() => validateKey("k".repeat(513)))).toMatch(/^INVALID_KEY: invalid key "k{80}"…: longer than 512 characters$/);
+    expect(message(() => validateKey("k".repeat(513)))).toMatch(
+      /^INVALID_KEY: invalid key "k{80}"…: longer than 512 characters$/,
+    );
   });
   it("counts characters as code points, so 512 emoji are a valid key", () => {
     expect(validateKey("😀".repeat(512))).toHaveLength(1024);
@@ -41,13 +55,23 @@ describe("keys", () => {
 describe("values", () => {
   it("serializes valid JSON once and names the path of what is not JSON", () => {
     expect(serializeValue({ a: [1, "x", null] })).toBe('{"a":[1,"x",null]}');
-    expect(message(() => serializeValue({ run: { scores: [1, Number.NaN] } }))).toBe("INVALID_VALUE: invalid value at value.run.scores[1]: NaN is not a JSON number");
-    expect(message(() => serializeValue({ "odd key": undefined }))).toBe('INVALID_VALUE: invalid value at value["odd key"]: undefined is not JSON');
-    expect(message(() => serializeValue({ at: new Date(0) }))).toBe("INVALID_VALUE: invalid value at value.at: Date instance is not plain JSON (convert it first)");
-    expect(message(() => serializeValue(10n))).toBe("INVALID_VALUE: invalid value at value: BigInt is not JSON");
+    expect(message(() => serializeValue({ run: { scores: [1, Number.NaN] } }))).toBe(
+      "INVALID_VALUE: invalid value at value.run.scores[1]: NaN is not a JSON number",
+    );
+    expect(message(() => serializeValue({ "odd key": undefined }))).toBe(
+      'INVALID_VALUE: invalid value at value["odd key"]: undefined is not JSON',
+    );
+    expect(message(() => serializeValue({ at: new Date(0) }))).toBe(
+      "INVALID_VALUE: invalid value at value.at: Date instance is not plain JSON (convert it first)",
+    );
+    expect(message(() => serializeValue(10n))).toBe(
+      "INVALID_VALUE: invalid value at value: BigInt is not JSON",
+    );
     const loop: unknown[] = [];
     loop.push({ loop });
-    expect(message(() => serializeValue(loop))).toBe("INVALID_VALUE: invalid value at value[0].loop: circular reference");
+    expect(message(() => serializeValue(loop))).toBe(
+      "INVALID_VALUE: invalid value at value[0].loop: circular reference",
+    );
   });
   it("allows shared (non-circular) references and objects without a prototype", () => {
     const shared = { x: 1 };
@@ -56,7 +80,9 @@ describe("values", () => {
   });
   it("measures the limit in UTF-8 bytes", () => {
     expect(serializeValue("é".repeat(4), 10)).toBe('"éééé"'); // 10 bytes
-    expect(message(() => serializeValue("é".repeat(5), 11))).toBe("VALUE_TOO_LARGE: value too large: 12 bytes serialized, the limit is 11");
+    expect(message(() => serializeValue("é".repeat(5), 11))).toBe(
+      "VALUE_TOO_LARGE: value too large: 12 bytes serialized, the limit is 11",
+    );
   });
 });
 
@@ -64,6 +90,8 @@ describe("cursors", () => {
   it("round-trip and reject garbage", () => {
     const c = { updatedAt: "2026-01-01T00:00:00.000Z", key: "a/b 😀" };
     expect(decodeCursor(encodeCursor(c))).toEqual(c);
-    expect(message(() => decodeCursor("not-a-cursor"))).toBe("INVALID_ARGUMENT: invalid cursor: expected one returned by a previous page");
+    expect(message(() => decodeCursor("not-a-cursor"))).toBe(
+      "INVALID_ARGUMENT: invalid cursor: expected one returned by a previous page",
+    );
   });
 });

@@ -40,6 +40,11 @@ export interface Check {
   run(t: CheckContext): Promise<void>;
 }
 
-export function check(group: ConformanceGroup, name: string, run: Check["run"], extra: Partial<Check> = {}): Check {
+export function check(
+  group: ConformanceGroup,
+  name: string,
+  run: Check["run"],
+  extra: Partial<Check> = {},
+): Check {
   return { group, name, run, ...extra };
 }

@@ -27,15 +27,23 @@ export function expect(actual: unknown, message?: string) {
       assert.ok((actual as unknown[]).includes(item), say(`expected to contain ${show(item)}`));
     },
     toContainEqual(item: unknown) {
-      assert.ok((actual as unknown[]).some((x) => isDeepEqual(x, item)), say(`expected an element equal to ${show(item)}`));
+      assert.ok(
+        (actual as unknown[]).some((x) => isDeepEqual(x, item)),
+        say(`expected an element equal to ${show(item)}`),
+      );
     },
     toMatch(pattern: RegExp) {
       assert.match(String(actual), pattern, message);
     },
     /** Every property of `expected` is deep-equal in `actual`; other properties are ignored. */
     toMatchObject(expected: Record<string, unknown>) {
-      assert.ok(actual !== null && typeof actual === "object", say(`expected an object, got ${show(actual)}`));
-      const picked = Object.fromEntries(Object.keys(expected).map((k) => [k, (actual as Record<string, unknown>)[k]]));
+      assert.ok(
+        actual !== null && typeof actual === "object",
+        say(`expected an object, got ${show(actual)}`),
+      );
+      const picked = Object.fromEntries(
+        Object.keys(expected).map((k) => [k, (actual as Record<string, unknown>)[k]]),
+      );
       assert.deepStrictEqual(picked, expected, message);
     },
   };

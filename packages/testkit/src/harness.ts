@@ -16,7 +16,7 @@ export const PROVIDER_UNDER_TEST = "under-test";
 export type Awaitable<T> = T | Promise<T>;
 
 export interface BackendUnderTest {
-  backend: BackendDefinition<any>;
+  backend: BackendDefinition<unknown>;
   /** Options for a fresh instance; called once per manager with that manager's data dir. */
   options?: (context: { dataDir: string }) => Awaitable<Record<string, unknown>>;
   /** Largest value the suite writes. Default: core's 16 MiB. */
@@ -49,7 +49,12 @@ export async function createTestManager(options: TestManagerOptions): Promise<Te
   const backendOptions = (await options.options?.({ dataDir })) ?? {};
   const resources = new ResourceSet({
     providers: [
-      { name: PROVIDER_UNDER_TEST, mode: "plugin", plugin: options.backend.name, spec: { plugin: options.backend.name, options: backendOptions } },
+      {
+        name: PROVIDER_UNDER_TEST,
+        mode: "plugin",
+        plugin: options.backend.name,
+        spec: { plugin: options.backend.name, options: backendOptions },
+      },
     ],
     stores: (options.stores ?? []).map((s) => ({ provider: PROVIDER_UNDER_TEST, retention: {}, ...s })),
   });

@@ -5,6 +5,7 @@ export { rejects } from "./checks/limits";
 export { ORDER_KEYS } from "./checks/list";
 export { SAMPLE_VALUES } from "./checks/values";
 export { FakeClock } from "./clock";
+export { expect } from "./expect";
 export {
   type BackendUnderTest,
   createTestManager,
@@ -14,5 +15,10 @@ export {
 } from "./harness";
 export { MEMORY_BACKEND_NAME, memoryBackend } from "./memory-backend";
 export { compareKeys, compareListOrder, isAfter } from "./order";
-export { expect } from "./expect";
-export { type ConformanceOptions, conformanceChecks, runCheck, runConformanceSuite, type TestRunner } from "./suite";
+export {
+  type ConformanceOptions,
+  conformanceChecks,
+  runCheck,
+  runConformanceSuite,
+  type TestRunner,
+} from "./suite";

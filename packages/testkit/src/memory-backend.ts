@@ -25,21 +25,33 @@ export const memoryBackend = defineBackend({
     const bucket = (ref: StoreRef) => {
       const id = `${ref.store}\u0000${ref.project}`;
       let entries = projects.get(id);
-      if (!entries) projects.set(id, (entries = new Map()));
+      if (!entries) {
+        entries = new Map();
+        projects.set(id, entries);
+      }
       return entries;
     };
     const write = (ref: StoreRef, r: PutRecord) => {
       const entries = bucket(ref);
       const createdAt = r.createdAt ?? entries.get(r.key)?.createdAt ?? r.updatedAt;
       // structuredClone: a caller mutating its object afterwards must not change what is stored.
-      entries.set(r.key, { key: r.key, value: structuredClone(r.value), createdAt, updatedAt: r.updatedAt, taskId: r.taskId });
+      entries.set(r.key, {
+        key: r.key,
+        value: structuredClone(r.value),
+        createdAt,
+        updatedAt: r.updatedAt,
+        taskId: r.taskId,
+      });
     };
     const sorted = (ref: StoreRef) => [...bucket(ref).values()].sort(compareListOrder);
     const prune = (ref: StoreRef, maxEntries?: number, olderThan?: string) => {
       const entries = bucket(ref);
       let removed = 0;
       sorted(ref).forEach((e, i) => {
-        if ((maxEntries !== undefined && i >= maxEntries) || (olderThan !== undefined && e.updatedAt < olderThan)) {
+        if (
+          (maxEntries !== undefined && i >= maxEntries) ||
+          (olderThan !== undefined && e.updatedAt < olderThan)
+        ) {
           entries.delete(e.key);
           removed++;
         }

@@ -6,7 +6,10 @@ export function compareKeys(a: string, b: string): number {
 }
 
 /** List order of brief §3: newest `updatedAt` first, ties by key ascending. */
-export function compareListOrder(a: Pick<StoreEntry, "updatedAt" | "key">, b: Pick<StoreEntry, "updatedAt" | "key">) {
+export function compareListOrder(
+  a: Pick<StoreEntry, "updatedAt" | "key">,
+  b: Pick<StoreEntry, "updatedAt" | "key">,
+) {
   if (a.updatedAt !== b.updatedAt) return a.updatedAt > b.updatedAt ? -1 : 1;
   return compareKeys(a.key, b.key);
 }

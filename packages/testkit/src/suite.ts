@@ -1,12 +1,12 @@
 import { LIMITS, StoreError } from "@store/core";
 import type { Check, CheckContext, ConformanceGroup } from "./check";
-import { deleteChecks, upsertChecks } from "./checks/upsert-delete";
-import { importChecks, concurrencyChecks, largeValueChecks } from "./checks/load";
 import { isolationChecks } from "./checks/isolation";
 import { keyChecks } from "./checks/keys";
 import { limitChecks } from "./checks/limits";
 import { cursorChecks, listChecks } from "./checks/list";
+import { concurrencyChecks, importChecks, largeValueChecks } from "./checks/load";
 import { pruneChecks, retentionChecks, ttlChecks } from "./checks/retention";
+import { deleteChecks, upsertChecks } from "./checks/upsert-delete";
 import { valueChecks } from "./checks/values";
 import { type BackendUnderTest, createTestManager } from "./harness";
 
@@ -31,7 +31,9 @@ export const conformanceChecks: readonly Check[] = [
 /** The test-registration functions of your runner: vitest's, jest's, mocha's or node:test's. */
 export interface TestRunner {
   describe(name: string, body: () => void): unknown;
-  it: ((name: string, body: () => Promise<void>) => unknown) & { skip?: (name: string, body: () => Promise<void>) => unknown };
+  it: ((name: string, body: () => Promise<void>) => unknown) & {
+    skip?: (name: string, body: () => Promise<void>) => unknown;
+  };
 }
 
 export interface ConformanceOptions extends BackendUnderTest {
@@ -86,7 +88,8 @@ export function runConformanceSuite(options: ConformanceOptions): void {
 
 function globalRunner(): TestRunner {
   const g = globalThis as unknown as Partial<TestRunner>;
-  if (typeof g.describe === "function" && typeof g.it === "function") return { describe: g.describe, it: g.it };
+  if (typeof g.describe === "function" && typeof g.it === "function")
+    return { describe: g.describe, it: g.it };
   throw new StoreError(
     "INVALID_ARGUMENT",
     'runConformanceSuite: no test runner found: pass `runner: { describe, it }` (e.g. from "vitest"), or enable your runner\'s globals',

@@ -8,7 +8,7 @@ function broken(name: string, breakIt: (inner: BackendInstance) => Partial<Backe
     name,
     specificationVersion: "v1",
     capabilities: memoryBackend.capabilities,
-    async create(options, context) {
+    async create(_options, context) {
       const inner = await memoryBackend.create({}, context);
       return { ...inner, ...breakIt(inner) };
     },
@@ -34,16 +34,23 @@ describe("the suite catches broken backends", () => {
   });
 
   it("one that ignores offset", async () => {
-    const failed = await failures(broken("ignores-offset", (inner) => ({ list: (ref, q) => inner.list(ref, { ...q, offset: 0 }) })));
+    const failed = await failures(
+      broken("ignores-offset", (inner) => ({ list: (ref, q) => inner.list(ref, { ...q, offset: 0 }) })),
+    );
     expect(failed).toContain("list: limit and offset page stably through tied timestamps");
     expect(failed).toContain("ttl: offsets count only visible entries");
   });
 
   it("one that loses created_at on upsert", async () => {
     const failed = await failures(
-      broken("loses-created-at", (inner) => ({ put: (ref, record, o) => inner.put(ref, { ...record, createdAt: record.createdAt ?? record.updatedAt }, o) })),
+      broken("loses-created-at", (inner) => ({
+        put: (ref, record, o) =>
+          inner.put(ref, { ...record, createdAt: record.createdAt ?? record.updatedAt }, o),
+      })),
     );
-    expect(failed).toContain("upsert: put on an existing key keeps created_at and updates value, updated_at and task_id");
+    expect(failed).toContain(
+      "upsert: put on an existing key keeps created_at and updates value, updated_at and task_id",
+    );
   });
 
   it("one that lets a key escape its project (paths joined naively)", async () => {
@@ -60,7 +67,10 @@ describe("the suite catches broken backends", () => {
         };
         const at = (ref: { store: string; project: string }, key: string) => {
           const p = place(ref.project, key);
-          return { ref: { store: ref.store, project: p.project === "_default" ? "" : p.project }, key: p.key };
+          return {
+            ref: { store: ref.store, project: p.project === "_default" ? "" : p.project },
+            key: p.key,
+          };
         };
         return {
           get: (ref, key, q) => {
@@ -79,7 +89,11 @@ describe("the suite catches broken backends", () => {
 
   it("one that sorts ties by key the wrong way (byte order instead of UTF-16)", async () => {
     const utf8 = (a: StoreEntry, b: StoreEntry) =>
-      a.updatedAt !== b.updatedAt ? (a.updatedAt > b.updatedAt ? -1 : 1) : Buffer.compare(Buffer.from(a.key), Buffer.from(b.key));
+      a.updatedAt !== b.updatedAt
+        ? a.updatedAt > b.updatedAt
+          ? -1
+          : 1
+        : Buffer.compare(Buffer.from(a.key), Buffer.from(b.key));
     const failed = await failures(
       broken("byte-order", (inner) => ({
         list: async (ref, q) => {
@@ -88,22 +102,43 @@ describe("the suite catches broken backends", () => {
         },
       })),
     );
-    expect(failed).toContain("list: ties on updated_at are broken by key ascending, as JavaScript compares strings");
+    expect(failed).toContain(
+      "list: ties on updated_at are broken by key ascending, as JavaScript compares strings",
+    );
   });
 
   it("one that keeps its own clock instead of core's timestamps", async () => {
-    const failed = await failures(broken("own-clock", (inner) => ({ put: (ref, r, o) => inner.put(ref, { ...r, updatedAt: new Date().toISOString() }, o) })));
-    expect(failed).toContain("values: entries carry RFC 3339 UTC timestamps with milliseconds and the task id");
-    expect(failed).toContain("ttl: an entry older than ttl_days is never returned by get or list, even before a prune");
+    const failed = await failures(
+      broken("own-clock", (inner) => ({
+        put: (ref, r, o) => inner.put(ref, { ...r, updatedAt: new Date().toISOString() }, o),
+      })),
+    );
+    expect(failed).toContain(
+      "values: entries carry RFC 3339 UTC timestamps with milliseconds and the task id",
+    );
+    expect(failed).toContain(
+      "ttl: an entry older than ttl_days is never returned by get or list, even before a prune",
+    );
   });
 
   it("one whose delete always says the key existed", async () => {
-    const failed = await failures(broken("lying-delete", (inner) => ({ delete: async (ref, key) => (await inner.delete(ref, key), true) })));
+    const failed = await failures(
+      broken("lying-delete", (inner) => ({
+        delete: async (ref, key) => {
+          await inner.delete(ref, key);
+          return true;
+        },
+      })),
+    );
     expect(failed).toContain("delete: delete says whether the key existed and is idempotent");
   });
 
   it("one whose prune miscounts", async () => {
-    const failed = await failures(broken("miscount", (inner) => ({ prune: async (ref, q) => (await inner.prune(ref, q)) + 1 })));
-    expect(failed).toContain("prune: prune by count keeps the newest max_entries and returns how many it removed");
+    const failed = await failures(
+      broken("miscount", (inner) => ({ prune: async (ref, q) => (await inner.prune(ref, q)) + 1 })),
+    );
+    expect(failed).toContain(
+      "prune: prune by count keeps the newest max_entries and returns how many it removed",
+    );
   });
 });

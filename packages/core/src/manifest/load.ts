@@ -2,7 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { ManifestError, type ManifestIssue } from "../errors";
 import { ResourceSet } from "../resources";
-import { type ParsedDocument, objectDocuments, parseYamlDocuments } from "./parse";
+import { objectDocuments, type ParsedDocument, parseYamlDocuments } from "./parse";
 import { validateDocuments } from "./validate";
 
 /** Manifests as YAML text (several documents allowed), plain objects, or paths to files/directories. */
@@ -56,7 +56,11 @@ export function manifestFiles(paths: string[], issues: ManifestIssue[] = []): st
     try {
       stat = fs.statSync(p);
     } catch (error) {
-      issues.push({ path: "", file: p, message: `cannot read: ${(error as NodeJS.ErrnoException).code === "ENOENT" ? "no such file or directory" : (error as Error).message}` });
+      issues.push({
+        path: "",
+        file: p,
+        message: `cannot read: ${(error as NodeJS.ErrnoException).code === "ENOENT" ? "no such file or directory" : (error as Error).message}`,
+      });
       continue;
     }
     if (stat.isDirectory()) {
@@ -65,7 +69,8 @@ export function manifestFiles(paths: string[], issues: ManifestIssue[] = []): st
         .filter((f) => /\.ya?ml$/i.test(f))
         .sort()
         .map((f) => path.join(p, f));
-      if (found.length === 0) issues.push({ path: "", file: p, message: "no *.yaml or *.yml files in this directory" });
+      if (found.length === 0)
+        issues.push({ path: "", file: p, message: "no *.yaml or *.yml files in this directory" });
       files.push(...found);
     } else {
       files.push(p);
@@ -111,9 +116,16 @@ export function mergeResources(...sets: ResourceSet[]): ResourceSet {
 /** Issues in the order of the input: files as first seen, then line and column. */
 function sortIssues(issues: ManifestIssue[], order: (string | undefined)[]): ManifestIssue[] {
   const fileOrder = new Map<string | undefined, number>();
-  for (const f of [...order, ...issues.map((i) => i.file)]) if (!fileOrder.has(f)) fileOrder.set(f, fileOrder.size);
+  for (const f of [...order, ...issues.map((i) => i.file)])
+    if (!fileOrder.has(f)) fileOrder.set(f, fileOrder.size);
   return issues
     .map((issue, index) => ({ issue, index }))
-    .sort((a, b) => fileOrder.get(a.issue.file)! - fileOrder.get(b.issue.file)! || (a.issue.line ?? 0) - (b.issue.line ?? 0) || (a.issue.col ?? 0) - (b.issue.col ?? 0) || a.index - b.index)
+    .sort(
+      (a, b) =>
+        fileOrder.get(a.issue.file)! - fileOrder.get(b.issue.file)! ||
+        (a.issue.line ?? 0) - (b.issue.line ?? 0) ||
+        (a.issue.col ?? 0) - (b.issue.col ?? 0) ||
+        a.index - b.index,
+    )
     .map((x) => x.issue);
 }

@@ -14,7 +14,10 @@ export interface ParsedDocument {
  * Splits YAML text into documents. YAML errors (syntax, duplicate keys, alias bombs) become issues with
  * positions; empty documents (a trailing `---`) are skipped.
  */
-export function parseYamlDocuments(text: string, file?: string): { documents: ParsedDocument[]; issues: ManifestIssue[] } {
+export function parseYamlDocuments(
+  text: string,
+  file?: string,
+): { documents: ParsedDocument[]; issues: ManifestIssue[] } {
   const lineCounter = new LineCounter();
   const docs = parseAllDocuments(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
   const issues: ManifestIssue[] = [];
@@ -27,7 +30,11 @@ export function parseYamlDocuments(text: string, file?: string): { documents: Pa
   for (const doc of Array.isArray(docs) ? docs : []) {
     if (doc.errors.length > 0) {
       for (const e of doc.errors) {
-        issues.push({ path: "", message: yamlMessage(e.code, e.message, /^[^:\n]*/.exec(text.slice(e.pos[0]))?.[0] ?? ""), ...at(e.pos[0]) });
+        issues.push({
+          path: "",
+          message: yamlMessage(e.code, e.message, /^[^:\n]*/.exec(text.slice(e.pos[0]))?.[0] ?? ""),
+          ...at(e.pos[0]),
+        });
       }
       continue;
     }
@@ -36,13 +43,21 @@ export function parseYamlDocuments(text: string, file?: string): { documents: Pa
     try {
       value = doc.toJS({ maxAliasCount: 100 });
     } catch (error) {
-      issues.push({ path: "", message: `cannot read document: ${(error as Error).message}`, ...at(doc.contents.range?.[0]) });
+      issues.push({
+        path: "",
+        message: `cannot read document: ${(error as Error).message}`,
+        ...at(doc.contents.range?.[0]),
+      });
       continue;
     }
     const source = at(doc.contents.range?.[0]);
     if (value === null || value === undefined) continue; // an empty document, e.g. after a trailing `---`
     if (typeof value !== "object" || value === null || Array.isArray(value)) {
-      issues.push({ path: "", message: "a manifest document must be a mapping with apiVersion, kind, metadata and spec", ...source });
+      issues.push({
+        path: "",
+        message: "a manifest document must be a mapping with apiVersion, kind, metadata and spec",
+        ...source,
+      });
       continue;
     }
     documents.push({
@@ -55,13 +70,20 @@ export function parseYamlDocuments(text: string, file?: string): { documents: Pa
 }
 
 /** Wraps plain objects (no text, so no positions) in the same shape; `origin` names them in errors. */
-export function objectDocuments(objects: unknown[], origin = "<object>"): { documents: ParsedDocument[]; issues: ManifestIssue[] } {
+export function objectDocuments(
+  objects: unknown[],
+  origin = "<object>",
+): { documents: ParsedDocument[]; issues: ManifestIssue[] } {
   const documents: ParsedDocument[] = [];
   const issues: ManifestIssue[] = [];
   objects.forEach((value, i) => {
     const source = { file: objects.length > 1 ? `${origin}#${i + 1}` : origin };
     if (typeof value !== "object" || value === null || Array.isArray(value)) {
-      issues.push({ path: "", message: "a manifest must be an object with apiVersion, kind, metadata and spec", ...source });
+      issues.push({
+        path: "",
+        message: "a manifest must be an object with apiVersion, kind, metadata and spec",
+        ...source,
+      });
       return;
     }
     documents.push({ document: value as ManifestDocument, source, locate: () => source });
@@ -70,7 +92,8 @@ export function objectDocuments(objects: unknown[], origin = "<object>"): { docu
 }
 
 function yamlMessage(code: string, message: string, culprit: string): string {
-  if (code === "DUPLICATE_KEY") return `duplicate key "${culprit.trim()}": a key may appear only once in a mapping`;
+  if (code === "DUPLICATE_KEY")
+    return `duplicate key "${culprit.trim()}": a key may appear only once in a mapping`;
   return `YAML syntax: ${message.split("\n")[0] ?? message}`;
 }
 

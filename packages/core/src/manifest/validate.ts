@@ -38,7 +38,10 @@ export interface ValidationResult {
  * Validates every document and builds the resource set. Never stops at the first problem: the caller
  * gets every issue of the input in one run.
  */
-export function validateDocuments(parsed: ParsedDocument[], schemas = new SchemaValidators()): ValidationResult {
+export function validateDocuments(
+  parsed: ParsedDocument[],
+  schemas = new SchemaValidators(),
+): ValidationResult {
   const issues: ManifestIssue[] = [];
   const warnings: ManifestIssue[] = [];
   const stores: WorkflowStoreConfig[] = [];
@@ -57,7 +60,9 @@ export function validateDocuments(parsed: ParsedDocument[], schemas = new Schema
     });
     if (doc.kind !== KINDS.store && doc.kind !== KINDS.provider) {
       if (typeof doc.kind !== "string" || doc.kind === "") {
-        issues.push(issue(["kind"], "missing kind: every document needs apiVersion, kind, metadata and spec"));
+        issues.push(
+          issue(["kind"], "missing kind: every document needs apiVersion, kind, metadata and spec"),
+        );
       } else {
         others.push({ document: doc, source: p.source }); // an orchestrator's own kinds: kept, ignored
       }
@@ -69,20 +74,35 @@ export function validateDocuments(parsed: ParsedDocument[], schemas = new Schema
     if (!validate(doc)) issues.push(...schemaIssues(validate.errors ?? [], issue));
 
     // Semantic checks that a JSON Schema cannot say clearly.
-    const spec = (typeof doc.spec === "object" && doc.spec !== null ? doc.spec : {}) as Record<string, unknown>;
+    const spec = (typeof doc.spec === "object" && doc.spec !== null ? doc.spec : {}) as Record<
+      string,
+      unknown
+    >;
     if (isStore) {
       if (spec.backend !== undefined && spec.provider !== undefined) {
         issues.push(issue(["spec", "backend"], "set provider only: backend is its older spelling", true));
       } else if (spec.backend !== undefined) {
-        warnings.push(issue(["spec", "backend"], `"backend" is deprecated: write "provider: ${String(spec.backend)}"`, true));
+        warnings.push(
+          issue(
+            ["spec", "backend"],
+            `"backend" is deprecated: write "provider: ${String(spec.backend)}"`,
+            true,
+          ),
+        );
       }
       if (typeof spec.base_path === "string") {
         const problem = basePathProblem(spec.base_path);
         if (problem) issues.push(issue(["spec", "base_path"], problem));
       }
-      if (spec.schema !== undefined && (typeof spec.schema === "object" || typeof spec.schema === "boolean")) {
+      if (
+        spec.schema !== undefined &&
+        (typeof spec.schema === "object" || typeof spec.schema === "boolean")
+      ) {
         for (const s of schemas.check(spec.schema)) {
-          const at = issue(["spec", "schema", ...pointerSegments(s.pointer)], `invalid JSON Schema: ${s.message}`);
+          const at = issue(
+            ["spec", "schema", ...pointerSegments(s.pointer)],
+            `invalid JSON Schema: ${s.message}`,
+          );
           issues.push({ ...at, path: ["spec.schema", s.path].filter(Boolean).join(".") });
         }
       }
@@ -90,7 +110,12 @@ export function validateDocuments(parsed: ParsedDocument[], schemas = new Schema
       const modes = (["commands", "process", "plugin"] as const).filter((m) => spec[m] !== undefined);
       if (modes.length !== 1 && typeof doc.spec === "object") {
         issues.push(
-          issue(["spec"], modes.length === 0 ? "set one of commands, process or plugin" : `set only one of commands, process and plugin (found ${modes.join(", ")})`),
+          issue(
+            ["spec"],
+            modes.length === 0
+              ? "set one of commands, process or plugin"
+              : `set only one of commands, process and plugin (found ${modes.join(", ")})`,
+          ),
         );
       }
       if (spec.options !== undefined && spec.plugin === undefined) {
@@ -104,7 +129,12 @@ export function validateDocuments(parsed: ParsedDocument[], schemas = new Schema
     const first = seen.get(id);
     if (first) {
       const f = first.source;
-      issues.push(issue(["metadata", "name"], `duplicate ${id}: first declared at ${f.file ?? "<input>"}${f.line ? `:${f.line}:${f.col}` : ""}`));
+      issues.push(
+        issue(
+          ["metadata", "name"],
+          `duplicate ${id}: first declared at ${f.file ?? "<input>"}${f.line ? `:${f.line}:${f.col}` : ""}`,
+        ),
+      );
       continue;
     }
     seen.set(id, p);
@@ -125,7 +155,11 @@ export function validateDocuments(parsed: ParsedDocument[], schemas = new Schema
         source: p.source,
       });
     } else {
-      const baseDir = metadata.annotations?.[BASE_DIR_ANNOTATION] ?? (p.source.file && !p.source.file.startsWith("<") ? path.dirname(path.resolve(p.source.file)) : undefined);
+      const baseDir =
+        metadata.annotations?.[BASE_DIR_ANNOTATION] ??
+        (p.source.file && !p.source.file.startsWith("<")
+          ? path.dirname(path.resolve(p.source.file))
+          : undefined);
       providers.push({
         name: metadata.name,
         mode: spec.commands !== undefined ? "commands" : spec.process !== undefined ? "process" : "plugin",
@@ -155,12 +189,20 @@ function schemaIssues(errors: ErrorObject[], issue: IssueAt): ManifestIssue[] {
   for (const e of collapseAnyOf(errors)) {
     const at = pointerSegments(e.instancePath);
     const p = e.params as Record<string, unknown>;
-    const parent = e.parentSchema as { "x-message"?: string; properties?: Record<string, unknown> } | undefined;
+    const parent = e.parentSchema as
+      | { "x-message"?: string; properties?: Record<string, unknown> }
+      | undefined;
     switch (e.keyword) {
       case "additionalProperties": {
         const field = String(p.additionalProperty);
         const guess = closest(field, Object.keys(parent?.properties ?? {}));
-        out.push(issue([...at, field], `unknown field "${field}"${guess ? ` (did you mean "${guess}"?)` : ""}`, true));
+        out.push(
+          issue(
+            [...at, field],
+            `unknown field "${field}"${guess ? ` (did you mean "${guess}"?)` : ""}`,
+            true,
+          ),
+        );
         break;
       }
       case "required":
@@ -170,13 +212,25 @@ function schemaIssues(errors: ErrorObject[], issue: IssueAt): ManifestIssue[] {
         out.push(issue(at, `expected ${String(p.type).replace(",", " or ")}, got ${describeValue(e.data)}`));
         break;
       case "enum":
-        out.push(issue(at, `must be one of ${(p.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(", ")}, got ${describeValue(e.data)}`));
+        out.push(
+          issue(
+            at,
+            `must be one of ${(p.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(", ")}, got ${describeValue(e.data)}`,
+          ),
+        );
         break;
       case "const":
         out.push(issue(at, `must be ${JSON.stringify(p.allowedValue)}, got ${describeValue(e.data)}`));
         break;
       default:
-        out.push(issue(at, parent?.["x-message"] ? `${parent["x-message"]}, got ${describeValue(e.data)}` : `${e.message ?? e.keyword}, got ${describeValue(e.data)}`));
+        out.push(
+          issue(
+            at,
+            parent?.["x-message"]
+              ? `${parent["x-message"]}, got ${describeValue(e.data)}`
+              : `${e.message ?? e.keyword}, got ${describeValue(e.data)}`,
+          ),
+        );
     }
   }
   return out;

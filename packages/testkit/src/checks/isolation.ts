@@ -1,5 +1,5 @@
-import { expect } from "../expect";
 import { type Check, check } from "../check";
+import { expect } from "../expect";
 
 export const isolationChecks: Check[] = [
   check("isolation", "the same key in other projects and stores is a different entry", async (t) => {
@@ -30,9 +30,25 @@ export const isolationChecks: Check[] = [
   }),
   check("isolation", "no key escapes its project or store, however it is spelled", async (t) => {
     const inside = t.store("alpha", "p1");
-    const escapes = ["../p2/k", "..\\p2\\k", "../../beta/p1/k", "/k", "p2/k", "../_default/k", "./k", "../../../../../../tmp/k", "%2e%2e%2fp2%2fk"];
+    const escapes = [
+      "../p2/k",
+      "..\\p2\\k",
+      "../../beta/p1/k",
+      "/k",
+      "p2/k",
+      "../_default/k",
+      "./k",
+      "../../../../../../tmp/k",
+      "%2e%2e%2fp2%2fk",
+    ];
     for (const key of escapes) await inside.put(key, key);
-    for (const [store, project] of [["alpha", "p2"], ["alpha", ""], ["beta", "p1"], ["beta", ""], ["p2", ""]] as const) {
+    for (const [store, project] of [
+      ["alpha", "p2"],
+      ["alpha", ""],
+      ["beta", "p1"],
+      ["beta", ""],
+      ["p2", ""],
+    ] as const) {
       const other = t.store(store, project);
       expect(await other.list(), `${store}/${project || "(default)"}`).toEqual([]);
       expect(await other.get("k")).toBeUndefined();

@@ -1,5 +1,5 @@
-import { expect } from "../expect";
 import { type Check, check } from "../check";
+import { expect } from "../expect";
 import { compareKeys } from "../order";
 
 /** Keys whose order differs between UTF-16 (JavaScript) and UTF-8 byte or locale order. */
@@ -16,12 +16,16 @@ export const listChecks: Check[] = [
     expect(entries.map((e) => e.key)).toEqual(["k4", "k3", "k2", "k1", "k0"]);
     expect(entries[0]).toMatchObject({ key: "k4", value: 4, taskId: "" });
   }),
-  check("list", "ties on updated_at are broken by key ascending, as JavaScript compares strings", async (t) => {
-    const s = t.store();
-    const shuffled = [...ORDER_KEYS].sort(() => 0.5 - Math.random());
-    for (const k of shuffled) await s.put(k, k); // the clock stands still: every timestamp ties
-    expect((await s.list()).map((e) => e.key)).toEqual([...ORDER_KEYS].sort(compareKeys));
-  }),
+  check(
+    "list",
+    "ties on updated_at are broken by key ascending, as JavaScript compares strings",
+    async (t) => {
+      const s = t.store();
+      const shuffled = [...ORDER_KEYS].sort(() => 0.5 - Math.random());
+      for (const k of shuffled) await s.put(k, k); // the clock stands still: every timestamp ties
+      expect((await s.list()).map((e) => e.key)).toEqual([...ORDER_KEYS].sort(compareKeys));
+    },
+  ),
   check("list", "limit and offset page stably through tied timestamps", async (t) => {
     const s = t.store();
     const keys = Array.from({ length: 37 }, (_, i) => `key-${String(i).padStart(2, "0")}`);

@@ -1,19 +1,23 @@
 import { StoreError } from "@store/core";
-import { expect } from "../expect";
 import { type Check, check } from "../check";
+import { expect } from "../expect";
 
 export const largeValueChecks: Check[] = [
-  check("large-values", "a value just under the size limit round-trips; one byte over is refused", async (t) => {
-    const s = t.store();
-    const overhead = JSON.stringify({ blob: "" }).length;
-    const fits = { blob: "x".repeat(t.maxValueBytes - overhead) };
-    await s.put("big", fits);
-    expect(await s.get("big")).toEqual(fits);
-    const tooBig = { blob: "x".repeat(t.maxValueBytes - overhead + 1) };
-    const error = await s.put("big", tooBig).catch((e: unknown) => e);
-    expect(StoreError.isInstance(error, "VALUE_TOO_LARGE")).toBe(true);
-    expect(((await s.get("big")) as { blob: string }).blob.length).toBe(fits.blob.length);
-  }),
+  check(
+    "large-values",
+    "a value just under the size limit round-trips; one byte over is refused",
+    async (t) => {
+      const s = t.store();
+      const overhead = JSON.stringify({ blob: "" }).length;
+      const fits = { blob: "x".repeat(t.maxValueBytes - overhead) };
+      await s.put("big", fits);
+      expect(await s.get("big")).toEqual(fits);
+      const tooBig = { blob: "x".repeat(t.maxValueBytes - overhead + 1) };
+      const error = await s.put("big", tooBig).catch((e: unknown) => e);
+      expect(StoreError.isInstance(error, "VALUE_TOO_LARGE")).toBe(true);
+      expect(((await s.get("big")) as { blob: string }).blob.length).toBe(fits.blob.length);
+    },
+  ),
   check("large-values", "multi-byte characters count as UTF-8 bytes", async (t) => {
     const s = t.store();
     const chars = Math.floor((t.maxValueBytes - 2) / 4);
@@ -45,7 +49,9 @@ export const concurrencyChecks: Check[] = [
     const s = t.store();
     await Promise.all(Array.from({ length: 60 }, (_, i) => s.put(`k${i}`, i)));
     await Promise.all(
-      Array.from({ length: 60 }, (_, i) => (i % 2 ? s.delete(`k${i}`) : s.get(`k${i}`).then((v) => expect(v).toBe(i)))),
+      Array.from({ length: 60 }, (_, i) =>
+        i % 2 ? s.delete(`k${i}`) : s.get(`k${i}`).then((v) => expect(v).toBe(i)),
+      ),
     );
     const keys = (await s.list({ limit: 1000 })).map((e) => e.key);
     expect(keys.sort()).toEqual(Array.from({ length: 30 }, (_, i) => `k${i * 2}`).sort());
@@ -56,15 +62,45 @@ export const importChecks: Check[] = [
   check("import", "import keeps each entry's timestamps and task id", async (t) => {
     const s = t.store();
     const entries = [
-      { key: "a", value: 1, createdAt: "2025-01-01T00:00:00.000Z", updatedAt: "2025-06-01T00:00:00.000Z", taskId: "t1" },
-      { key: "b", value: [2], createdAt: "2025-02-01T00:00:00.000Z", updatedAt: "2025-07-01T12:00:00.250Z", taskId: "" },
+      {
+        key: "a",
+        value: 1,
+        createdAt: "2025-01-01T00:00:00.000Z",
+        updatedAt: "2025-06-01T00:00:00.000Z",
+        taskId: "t1",
+      },
+      {
+        key: "b",
+        value: [2],
+        createdAt: "2025-02-01T00:00:00.000Z",
+        updatedAt: "2025-07-01T12:00:00.250Z",
+        taskId: "",
+      },
       { key: "c", value: null, updatedAt: "2025-05-01T00:00:00+02:00" },
     ];
     expect(await s.import(entries)).toBe(3);
     expect(await s.list()).toEqual([
-      { key: "b", value: [2], createdAt: "2025-02-01T00:00:00.000Z", updatedAt: "2025-07-01T12:00:00.250Z", taskId: "" },
-      { key: "a", value: 1, createdAt: "2025-01-01T00:00:00.000Z", updatedAt: "2025-06-01T00:00:00.000Z", taskId: "t1" },
-      { key: "c", value: null, createdAt: "2025-04-30T22:00:00.000Z", updatedAt: "2025-04-30T22:00:00.000Z", taskId: "" },
+      {
+        key: "b",
+        value: [2],
+        createdAt: "2025-02-01T00:00:00.000Z",
+        updatedAt: "2025-07-01T12:00:00.250Z",
+        taskId: "",
+      },
+      {
+        key: "a",
+        value: 1,
+        createdAt: "2025-01-01T00:00:00.000Z",
+        updatedAt: "2025-06-01T00:00:00.000Z",
+        taskId: "t1",
+      },
+      {
+        key: "c",
+        value: null,
+        createdAt: "2025-04-30T22:00:00.000Z",
+        updatedAt: "2025-04-30T22:00:00.000Z",
+        taskId: "",
+      },
     ]);
   }),
   check("import", "export then import into another store is a faithful copy", async (t) => {
@@ -83,7 +119,13 @@ export const importChecks: Check[] = [
     const s = t.store();
     await s.put("keep", "me");
     const error = await s
-      .import([{ key: "ok", value: 1 }, { key: "", value: 2 }], { batchSize: 1 })
+      .import(
+        [
+          { key: "ok", value: 1 },
+          { key: "", value: 2 },
+        ],
+        { batchSize: 1 },
+      )
       .catch((e: unknown) => e);
     expect(StoreError.isInstance(error, "INVALID_KEY")).toBe(true);
     expect((error as Error).message).toMatch(/import entry 2/);

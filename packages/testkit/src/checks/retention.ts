@@ -1,7 +1,13 @@
-import { expect } from "../expect";
 import { type Check, check } from "../check";
+import { expect } from "../expect";
 
-async function fill(t: Parameters<Check["run"]>[0], store: string, count: number, stepMs: number, project?: string) {
+async function fill(
+  t: Parameters<Check["run"]>[0],
+  store: string,
+  count: number,
+  stepMs: number,
+  project?: string,
+) {
   const s = t.store(store, project);
   for (let i = 0; i < count; i++) {
     await s.put(`k${String(i).padStart(3, "0")}`, i);
@@ -43,7 +49,10 @@ export const pruneChecks: Check[] = [
     expect(await s.prune()).toBe(0);
     expect(await s.prune({ ttlDays: 0 })).toBe(0);
     expect(await s.list()).toHaveLength(3);
-    expect(await t.manager.execute({ op: "prune", store: "conformance", maxEntries: 1 })).toEqual({ op: "prune", removed: 2 });
+    expect(await t.manager.execute({ op: "prune", store: "conformance", maxEntries: 1 })).toEqual({
+      op: "prune",
+      removed: 2,
+    });
   }),
 ];
 
@@ -69,7 +78,13 @@ export const retentionChecks: Check[] = [
     "prune without arguments applies the store's retention",
     async (t) => {
       const s = t.store("kept");
-      await s.import(Array.from({ length: 8 }, (_, i) => ({ key: `k${i}`, value: i, updatedAt: new Date(t.clock.now() - (8 - i) * DAY).toISOString() })));
+      await s.import(
+        Array.from({ length: 8 }, (_, i) => ({
+          key: `k${i}`,
+          value: i,
+          updatedAt: new Date(t.clock.now() - (8 - i) * DAY).toISOString(),
+        })),
+      );
       // import applied max_entries 6; two of the remaining are older than ttl_days 3
       expect(await s.list({ limit: 100 })).toHaveLength(3);
       expect(await s.prune()).toBe(3);

@@ -1,23 +1,27 @@
-import { expect } from "../expect";
 import { type Check, check } from "../check";
+import { expect } from "../expect";
 
 export const upsertChecks: Check[] = [
-  check("upsert", "put on an existing key keeps created_at and updates value, updated_at and task_id", async (t) => {
-    const s = t.store();
-    t.clock.set("2026-03-01T10:00:00.000Z");
-    await s.put("k", { v: 1 }, { taskId: "first" });
-    t.clock.set("2026-03-02T11:30:00.500Z");
-    const r = await s.put("k", { v: 2 }, { taskId: "second" });
-    expect(r).toEqual({ key: "k", updatedAt: "2026-03-02T11:30:00.500Z", taskId: "second" });
-    expect(await s.getEntry("k")).toEqual({
-      key: "k",
-      value: { v: 2 },
-      createdAt: "2026-03-01T10:00:00.000Z",
-      updatedAt: "2026-03-02T11:30:00.500Z",
-      taskId: "second",
-    });
-    expect(await s.list()).toHaveLength(1);
-  }),
+  check(
+    "upsert",
+    "put on an existing key keeps created_at and updates value, updated_at and task_id",
+    async (t) => {
+      const s = t.store();
+      t.clock.set("2026-03-01T10:00:00.000Z");
+      await s.put("k", { v: 1 }, { taskId: "first" });
+      t.clock.set("2026-03-02T11:30:00.500Z");
+      const r = await s.put("k", { v: 2 }, { taskId: "second" });
+      expect(r).toEqual({ key: "k", updatedAt: "2026-03-02T11:30:00.500Z", taskId: "second" });
+      expect(await s.getEntry("k")).toEqual({
+        key: "k",
+        value: { v: 2 },
+        createdAt: "2026-03-01T10:00:00.000Z",
+        updatedAt: "2026-03-02T11:30:00.500Z",
+        taskId: "second",
+      });
+      expect(await s.list()).toHaveLength(1);
+    },
+  ),
   check("upsert", "an upsert moves the key to the front of the list", async (t) => {
     const s = t.store();
     for (const k of ["a", "b", "c"]) {

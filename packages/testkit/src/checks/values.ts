@@ -1,5 +1,5 @@
-import { expect } from "../expect";
 import { type Check, check } from "../check";
+import { expect } from "../expect";
 
 /** Every JSON type, and the corners JSON serializers get wrong. */
 export const SAMPLE_VALUES: Record<string, unknown> = {
@@ -13,7 +13,7 @@ export const SAMPLE_VALUES: Record<string, unknown> = {
   huge: 1.7976931348623157e308,
   maxSafe: Number.MAX_SAFE_INTEGER,
   emptyString: "",
-  unicode: "ünïcødé ✓ 😀 \u0000 \u2028 \"quotes\" \\ back",
+  unicode: 'ünïcødé ✓ 😀 \u0000 \u2028 "quotes" \\ back',
   loneSurrogateString: "\ud800",
   emptyArray: [],
   emptyObject: {},
@@ -39,7 +39,10 @@ export const valueChecks: Check[] = [
     expect(await s.getEntry("never-written")).toBeUndefined();
     const r = await t.manager.execute({ op: "get", store: s.name, key: "nothing" });
     expect(r).toEqual({ op: "get", found: true, value: null });
-    expect(await t.manager.execute({ op: "get", store: s.name, key: "never-written" })).toEqual({ op: "get", found: false });
+    expect(await t.manager.execute({ op: "get", store: s.name, key: "never-written" })).toEqual({
+      op: "get",
+      found: false,
+    });
   }),
   check("values", "a written value is a copy: mutating the caller's object changes nothing", async (t) => {
     const s = t.store();
