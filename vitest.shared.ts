@@ -23,6 +23,8 @@ export function packageTestConfig(overrides: ViteUserConfig["test"] = {}) {
     resolve: { alias: sourceAliases },
     test: {
       globals: true,
+      // In CI each package also writes a JSON report; scripts/test-summary.mjs adds them up.
+      reporters: process.env.CI ? ["default", ["json", { outputFile: "test-results.json" }]] : ["default"],
       testTimeout: 60_000,
       hookTimeout: 30_000,
       ...overrides,
