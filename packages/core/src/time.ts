@@ -1,8 +1,20 @@
 import { StoreError } from "./errors";
 
+let cachedSecond = Number.NaN;
+let cachedPrefix = "";
+
 /** Epoch milliseconds → `2026-11-26T08:40:00.123Z`, the one timestamp format of every backend. */
 export function toTimestamp(ms: number): string {
-  return new Date(ms).toISOString();
+  // toISOString costs about half a microsecond; every put needs one, and most fall in the same second.
+  const second = Math.floor(ms / 1000);
+  if (second !== cachedSecond || !Number.isSafeInteger(ms)) {
+    const iso = new Date(ms).toISOString();
+    if (!Number.isSafeInteger(ms)) return iso;
+    cachedSecond = second;
+    cachedPrefix = iso.slice(0, 20);
+  }
+  const milli = ms - second * 1000;
+  return `${cachedPrefix}${milli < 10 ? "00" : milli < 100 ? "0" : ""}${milli}Z`;
 }
 
 const TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;

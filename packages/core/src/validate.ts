@@ -127,7 +127,7 @@ export function validateCursor(cursor: unknown): ListCursor {
  * and circular structures are rejected with the path of the culprit, never silently dropped or changed.
  */
 export function serializeValue(value: unknown, maxBytes: number = LIMITS.valueMaxBytes): string {
-  checkJson(value, "value", []);
+  checkJson(value, [], []);
   let json: string;
   try {
     json = JSON.stringify(value);
@@ -148,7 +148,8 @@ export function serializeValue(value: unknown, maxBytes: number = LIMITS.valueMa
   return json;
 }
 
-function checkJson(value: unknown, path: string, ancestors: object[]): void {
+/** Walks the value; `path` holds the keys and indexes down to it, turned into text only on failure. */
+function checkJson(value: unknown, path: (string | number)[], ancestors: object[]): void {
   switch (typeof value) {
     case "string":
     case "boolean":
@@ -163,8 +164,10 @@ function checkJson(value: unknown, path: string, ancestors: object[]): void {
       ancestors.push(value);
       if (Array.isArray(value)) {
         for (let i = 0; i < value.length; i++) {
-          if (!(i in value)) fail(`${path}[${i}]`, "sparse array hole (would become null)");
-          checkJson(value[i], `${path}[${i}]`, ancestors);
+          path.push(i);
+          if (!(i in value)) fail(path, "sparse array hole (would become null)");
+          checkJson(value[i], path, ancestors);
+          path.pop();
         }
       } else {
         const proto = Object.getPrototypeOf(value);
@@ -173,7 +176,9 @@ function checkJson(value: unknown, path: string, ancestors: object[]): void {
         }
         if (Object.getOwnPropertySymbols(value).length > 0) fail(path, "symbol-keyed property would be lost");
         for (const k in value) {
-          checkJson((value as Record<string, unknown>)[k], `${path}${propertyPath(k)}`, ancestors);
+          path.push(k);
+          checkJson((value as Record<string, unknown>)[k], path, ancestors);
+          path.pop();
         }
       }
       ancestors.pop();
@@ -184,12 +189,19 @@ function checkJson(value: unknown, path: string, ancestors: object[]): void {
   }
 }
 
-function propertyPath(k: string): string {
-  return /^[A-Za-z_$][\w$]*$/.test(k) ? `.${k}` : `[${JSON.stringify(k)}]`;
+/** `["run", "scores", 1]` → `value.run.scores[1]`. */
+function pathText(path: (string | number)[]): string {
+  let out = "value";
+  for (const seg of path) {
+    if (typeof seg === "number") out += `[${seg}]`;
+    else out += /^[A-Za-z_$][\w$]*$/.test(seg) ? `.${seg}` : `[${JSON.stringify(seg)}]`;
+  }
+  return out;
 }
 
-function fail(path: string, why: string): never {
-  throw new StoreError("INVALID_VALUE", `invalid value at ${path}: ${why}`, { details: { path } });
+function fail(path: (string | number)[], why: string): never {
+  const at = pathText(path);
+  throw new StoreError("INVALID_VALUE", `invalid value at ${at}: ${why}`, { details: { path: at } });
 }
 
 function typeName(value: unknown): string {

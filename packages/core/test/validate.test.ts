@@ -95,3 +95,13 @@ describe("cursors", () => {
     );
   });
 });
+
+describe("timestamps", () => {
+  it("formats every millisecond exactly like toISOString, across second boundaries", async () => {
+    const { toTimestamp } = await import("../src/index");
+    const start = Date.parse("2026-12-31T23:59:58.990Z");
+    for (let ms = start; ms < start + 2100; ms++) expect(toTimestamp(ms)).toBe(new Date(ms).toISOString());
+    for (const ms of [0, -1, 1e12 + 7, Date.parse("1969-12-31T23:59:59.999Z")])
+      expect(toTimestamp(ms)).toBe(new Date(ms).toISOString());
+  });
+});
