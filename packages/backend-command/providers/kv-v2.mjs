@@ -1,0 +1,151 @@
+#!/usr/bin/env node
+// Reference provider for @store/backend-command, protocol v2, persistent: entries are kept in memory
+// and every write is appended to a journal (`wfstore-kv.jsonl` in $KV_DIR, default the working
+// directory) before it is acknowledged. On start the journal is replayed and compacted.
+import fs from "node:fs";
+import path from "node:path";
+import { createInterface } from "node:readline";
+
+const file = path.resolve(process.env.KV_DIR ?? ".", "wfstore-kv.jsonl");
+const tables = new Map(); // "store\0project" -> { entries: Map(key -> entry), sorted: entry[] | undefined }
+
+function table(store, project) {
+  const id = `${store}\0${project}`;
+  let t = tables.get(id);
+  if (!t) {
+    t = { store, project, entries: new Map(), sorted: undefined };
+    tables.set(id, t);
+  }
+  return t;
+}
+
+// List order: newest updated_at first, ties by key ascending (JavaScript string order).
+const order = (a, b) =>
+  a.updated_at !== b.updated_at
+    ? a.updated_at > b.updated_at
+      ? -1
+      : 1
+    : a.key < b.key
+      ? -1
+      : a.key > b.key
+        ? 1
+        : 0;
+const sorted = (t) => (t.sorted ??= [...t.entries.values()].sort(order));
+const expired = (e, notBefore) => notBefore !== undefined && e.updated_at < notBefore;
+
+/** The first index whose entry satisfies `test`, for a test that is false then true along `all`. */
+function search(all, test) {
+  let lo = 0;
+  let hi = all.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (test(all[mid])) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}
+
+function apply(t, change) {
+  t.sorted = undefined;
+  if (change.delete !== undefined) return t.entries.delete(change.delete);
+  const e = change.entry;
+  t.entries.set(e.key, {
+    ...e,
+    created_at: e.created_at ?? t.entries.get(e.key)?.created_at ?? e.updated_at,
+  });
+}
+
+// Replay, then compact: the journal holds one line per live entry again.
+if (fs.existsSync(file)) {
+  for (const line of fs.readFileSync(file, "utf8").split("\n")) {
+    if (!line) continue;
+    let change;
+    try {
+      change = JSON.parse(line);
+    } catch {
+      continue; // a line cut short by a crash: its write was never acknowledged
+    }
+    apply(table(change.store, change.project), change);
+  }
+}
+const compacted = [];
+for (const t of tables.values())
+  for (const e of t.entries.values())
+    compacted.push(JSON.stringify({ store: t.store, project: t.project, entry: e }));
+fs.mkdirSync(path.dirname(file), { recursive: true });
+fs.writeFileSync(`${file}.tmp`, compacted.length ? `${compacted.join("\n")}\n` : "");
+fs.renameSync(`${file}.tmp`, file);
+const journal = fs.openSync(file, "a");
+
+function write(m, changes) {
+  const t = table(m.store, m.project);
+  if (changes.length === 0) return t;
+  fs.writeSync(
+    journal,
+    changes.map((c) => `${JSON.stringify({ store: m.store, project: m.project, ...c })}\n`).join(""),
+  );
+  for (const c of changes) apply(t, c);
+  return t;
+}
+
+const ops = {
+  hello: () => ({ protocol: 2, capabilities: { cursor: true, not_before: true, put_many: true } }),
+  get(m) {
+    const e = table(m.store, m.project).entries.get(m.key);
+    return { entry: e && !expired(e, m.not_before) ? e : null };
+  },
+  put: (m) => void write(m, [{ entry: m.entry }]),
+  put_many: (m) =>
+    void write(
+      m,
+      m.entries.map((entry) => ({ entry })),
+    ),
+  delete(m) {
+    const existed = table(m.store, m.project).entries.has(m.key);
+    write(m, existed ? [{ delete: m.key }] : []);
+    return { existed };
+  },
+  list(m) {
+    const all = sorted(table(m.store, m.project));
+    // Both bounds by binary search: entries after the cursor start at `from`; expired ones (the
+    // oldest) form the tail from `to`.
+    const from = m.after ? search(all, (e) => order(e, m.after) > 0) : 0;
+    const to = m.not_before === undefined ? all.length : search(all, (e) => expired(e, m.not_before));
+    const start = Math.min(from + m.offset, to);
+    return { entries: all.slice(start, Math.min(start + m.limit, to)) };
+  },
+  prune(m) {
+    const doomed = sorted(table(m.store, m.project)).filter(
+      (e, i) =>
+        (m.max_entries !== undefined && i >= m.max_entries) ||
+        (m.older_than !== undefined && e.updated_at < m.older_than),
+    );
+    write(
+      m,
+      doomed.map((e) => ({ delete: e.key })),
+    );
+    return { removed: doomed.length };
+  },
+};
+
+// Replies to the requests of one input chunk leave in one write.
+let out = [];
+const flush = () => {
+  process.stdout.write(out.join(""));
+  out = [];
+};
+createInterface({ input: process.stdin, crlfDelay: Number.POSITIVE_INFINITY }).on("line", (line) => {
+  let m;
+  let reply;
+  try {
+    m = JSON.parse(line);
+    const op = ops[m.op];
+    reply = op
+      ? { id: m.id, ok: true, ...op(m) }
+      : { id: m.id, error: { code: "UNSUPPORTED", message: `unknown op "${m.op}"` } };
+  } catch (error) {
+    reply = { id: m?.id ?? null, error: { message: String(error?.message ?? error) } };
+  }
+  if (out.length === 0) queueMicrotask(flush);
+  out.push(`${JSON.stringify(reply)}\n`);
+});
