@@ -1,0 +1,8 @@
+import { runConformanceSuite } from "@store/testkit";
+import { localBackend } from "../src/index";
+
+runConformanceSuite({
+  name: "@store/backend-local",
+  backend: localBackend,
+  options: ({ dataDir }) => ({ path: `${dataDir}/conformance.sqlite` }),
+});
