@@ -6,7 +6,9 @@ import path from "node:path";
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..");
 const dirs = ["packages", "apps"].flatMap((d) =>
-  fs.existsSync(path.join(root, d)) ? fs.readdirSync(path.join(root, d)).map((p) => path.join(root, d, p)) : [],
+  fs.existsSync(path.join(root, d))
+    ? fs.readdirSync(path.join(root, d)).map((p) => path.join(root, d, p))
+    : [],
 );
 let passed = 0;
 let failed = 0;
