@@ -1,5 +1,5 @@
 import path from "node:path";
-import { StoreError } from "@store/core";
+import { normalizeOptionNames, withSnakeCaseAliases } from "@store/core";
 
 export interface FileBackendOptions {
   /**
@@ -46,7 +46,7 @@ export const fileOptionsSchema: Record<string, unknown> = {
   additionalProperties: false,
   properties: {
     ...properties,
-    ...Object.fromEntries(Object.entries(SNAKE_CASE).map(([snake, camel]) => [snake, properties[camel]])),
+    ...withSnakeCaseAliases(properties, SNAKE_CASE),
   },
 };
 
@@ -54,22 +54,7 @@ export function resolveOptions(
   raw: FileBackendOptions | undefined,
   context: { dataDir: string },
 ): ResolvedFileOptions {
-  const options: Record<string, unknown> = { ...raw };
-  for (const [snake, camel] of Object.entries(SNAKE_CASE)) {
-    if (!(snake in options)) continue;
-    if (camel in options) {
-      throw new StoreError(
-        "INVALID_ARGUMENT",
-        `file: options "${snake}" and "${camel}" are the same option; give one`,
-        {
-          details: { field: snake },
-        },
-      );
-    }
-    options[camel] = options[snake];
-    delete options[snake];
-  }
-  const o = options as FileBackendOptions;
+  const o = normalizeOptionNames<FileBackendOptions>("file", raw, SNAKE_CASE);
   return {
     root: o.root === undefined ? path.resolve(context.dataDir) : path.resolve(context.dataDir, o.root),
     fsync: (o.fsync ?? "always") === "always",

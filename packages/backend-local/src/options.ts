@@ -1,5 +1,5 @@
 import path from "node:path";
-import { StoreError } from "@store/core";
+import { normalizeOptionNames, withSnakeCaseAliases } from "@store/core";
 
 export interface LocalBackendOptions {
   /**
@@ -60,27 +60,12 @@ export const localOptionsSchema: Record<string, unknown> = {
   additionalProperties: false,
   properties: {
     ...properties,
-    ...Object.fromEntries(Object.entries(SNAKE_CASE).map(([snake, camel]) => [snake, properties[camel]])),
+    ...withSnakeCaseAliases(properties, SNAKE_CASE),
   },
 };
 
 export function resolveOptions(raw: LocalBackendOptions | undefined, dataDir: string): ResolvedLocalOptions {
-  const options: Record<string, unknown> = { ...raw };
-  for (const [snake, camel] of Object.entries(SNAKE_CASE)) {
-    if (!(snake in options)) continue;
-    if (camel in options) {
-      throw new StoreError(
-        "INVALID_ARGUMENT",
-        `local: options "${snake}" and "${camel}" are the same option; give one`,
-        {
-          details: { field: snake },
-        },
-      );
-    }
-    options[camel] = options[snake];
-    delete options[snake];
-  }
-  const o = options as LocalBackendOptions;
+  const o = normalizeOptionNames<LocalBackendOptions>("local", raw, SNAKE_CASE);
   const file = o.path === ":memory:" ? ":memory:" : path.resolve(dataDir, o.path ?? DEFAULT_FILE_NAME);
   return {
     file,

@@ -2,6 +2,7 @@ export * from "./backend";
 export * from "./errors";
 export * from "./manager";
 export * from "./manifest/index";
+export * from "./option-names";
 export * from "./plugins";
 export * from "./resources";
 export { SchemaValidators } from "./schema-validator";
