@@ -128,6 +128,26 @@ describe("store export / import", () => {
   });
 });
 
+describe("import from a shell pipeline", () => {
+  it("reads `cat file | wfstore store import` (a real FIFO on stdin, as a user's shell makes it)", () => {
+    // Regression: with a FIFO on stdin, backends imported after stdin was opened were resolved through
+    // unresolved symlinks and crashed with "Cannot find module" instead of importing.
+    const file = write(
+      path.join(dir, "piped.ndjson"),
+      line("piped", { ok: true }, "2022-01-01T00:00:00.000Z"),
+    );
+    // Without NODE_PATH: pnpm sets it to its hoisted store when running tests, which hid the bug.
+    const { NODE_PATH: _hidden, ...env } = process.env;
+    const run = (cmd: string) =>
+      spawnSync("sh", ["-c", cmd], { cwd: dir, env: { ...env, WFSTORE_DATA_DIR: data }, encoding: "utf8" });
+    const imported = run(`cat '${file}' | '${process.execPath}' '${BIN}' store import piped`);
+    expect(imported.stderr).toBe("");
+    expect([imported.status, imported.stdout]).toEqual([0, 'imported 1 entry into store "piped"\n']);
+    const got = run(`'${process.execPath}' '${BIN}' store get piped piped`);
+    expect([got.status, got.stdout]).toEqual([0, '{"ok":true}\n']);
+  });
+});
+
 describe("bad import lines exit 2 naming the line", () => {
   const cases: [string, string, RegExp][] = [
     [

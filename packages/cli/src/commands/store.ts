@@ -145,6 +145,10 @@ export async function storeExport(ctx: Context, name: string): Promise<void> {
 
 /** `store import STORE [FILE]`: NDJSON from stdin (or FILE), keeping timestamps and task ids. */
 export async function storeImport(ctx: Context, name: string, file: string | undefined): Promise<void> {
+  // Load the backends before touching a piped stdin: on Node 20, modules imported after
+  // process.stdin had become a pipe were resolved through unresolved symlinks, loading a second copy
+  // of @store/core whose own dependencies (ajv's) could not be found.
+  await ctx.openManager();
   let input: NodeJS.ReadableStream;
   let total: number | undefined;
   if (file !== undefined && file !== "-") {
