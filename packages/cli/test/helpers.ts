@@ -44,7 +44,10 @@ export function wfstore(args: string[], options: CliOptions = {}): Promise<CliRe
         : "pipe";
     const stdout = options.stdoutFile ? fs.openSync(options.stdoutFile, "w") : "pipe";
     const env: Record<string, string> = {};
-    for (const [k, v] of Object.entries({ ...process.env, ...options.env })) if (v !== undefined) env[k] = v;
+    // As a user's shell runs it: without the NODE_PATH pnpm sets for scripts, which points at pnpm's
+    // hoisted store and hid a module-resolution crash once.
+    const { NODE_PATH: _hidden, ...inherited } = process.env;
+    for (const [k, v] of Object.entries({ ...inherited, ...options.env })) if (v !== undefined) env[k] = v;
     const child = spawn(process.execPath, [BIN, ...args], {
       cwd: options.cwd ?? os.tmpdir(),
       env,
