@@ -316,3 +316,41 @@ describe("invalid manifests: every error, with its path and file:line:col", () =
     expect(issues(bomb)[0]).toMatch(/^stores\.yaml:1:1: cannot read document: .*alias/i);
   });
 });
+
+describe("the published JSON Schemas", () => {
+  it("manifest.schema.json validates both kinds through its relative $refs, as an editor would", async () => {
+    const { Ajv } = await import("ajv");
+    const dir = path.join(__dirname, "..", "schemas");
+    const load = (f: string) => JSON.parse(fs.readFileSync(path.join(dir, f), "utf8"));
+    const ajv = new Ajv({ strict: false, allErrors: true });
+    // The referenced files are known by their file names, as a language server resolves them on disk.
+    ajv.addSchema(load("workflowstore.schema.json"), "workflowstore.schema.json");
+    ajv.addSchema(load("storebackendprovider.schema.json"), "storebackendprovider.schema.json");
+    const validate = ajv.compile(load("manifest.schema.json"));
+    const good = {
+      apiVersion: "wfstore.dev/v1",
+      kind: "WorkflowStore",
+      metadata: { name: "m" },
+      spec: { retention: { max_entries: 5 } },
+    };
+    expect(validate(good)).toBe(true);
+    expect(validate({ ...good, spec: { retension: {} } })).toBe(false);
+    expect(
+      validate({
+        apiVersion: "wfstore.dev/v1",
+        kind: "StoreBackendProvider",
+        metadata: { name: "p" },
+        spec: { process: "./p" },
+      }),
+    ).toBe(true);
+    expect(
+      validate({
+        apiVersion: "wfstore.dev/v1",
+        kind: "StoreBackendProvider",
+        metadata: { name: "p" },
+        spec: { proces: "./p" },
+      }),
+    ).toBe(false);
+    expect(validate({ apiVersion: "x/v1", kind: "Workflow", anything: true })).toBe(true); // other kinds pass
+  });
+});
