@@ -145,6 +145,16 @@ describe("import from a shell pipeline", () => {
     expect([imported.status, imported.stdout]).toEqual([0, 'imported 1 entry into store "piped"\n']);
     const got = run(`'${process.execPath}' '${BIN}' store get piped piped`);
     expect([got.status, got.stdout]).toEqual([0, '{"ok":true}\n']);
+    // Manifests from a pipe too: `-f /dev/stdin` stats a FIFO before the backends load.
+    const manifest = write(
+      path.join(dir, "piped.yaml"),
+      "apiVersion: wfstore.dev/v1\nkind: WorkflowStore\nmetadata: { name: piped }\nspec: { retention: { max_entries: 9 } }\n",
+    );
+    const viaStdin = run(
+      `cat '${manifest}' | '${process.execPath}' '${BIN}' -f /dev/stdin store get piped piped`,
+    );
+    expect(viaStdin.stderr).toBe("");
+    expect([viaStdin.status, viaStdin.stdout]).toEqual([0, '{"ok":true}\n']);
   });
 });
 

@@ -145,16 +145,14 @@ export async function storeExport(ctx: Context, name: string): Promise<void> {
 
 /** `store import STORE [FILE]`: NDJSON from stdin (or FILE), keeping timestamps and task ids. */
 export async function storeImport(ctx: Context, name: string, file: string | undefined): Promise<void> {
-  // Load the backends before touching a piped stdin: on Node 20, modules imported after
-  // process.stdin had become a pipe were resolved through unresolved symlinks, loading a second copy
-  // of @store/core whose own dependencies (ajv's) could not be found.
+  // Open the store before reading any input: a store that cannot be opened fails before stdin is read.
   await ctx.openManager();
   let input: NodeJS.ReadableStream;
   let total: number | undefined;
   if (file !== undefined && file !== "-") {
     const full = path.resolve(ctx.io.cwd, file);
     try {
-      total = fs.statSync(full).size;
+      total = Number(fs.statSync(full, { bigint: true }).size); // bigint: see stdinSize
     } catch (error) {
       throw new CliError(
         "USAGE",
@@ -230,8 +228,10 @@ async function readInput(stream: NodeJS.ReadableStream, max: number): Promise<st
 function stdinSize(stdin: { fd?: number }): number | undefined {
   if (typeof stdin.fd !== "number") return undefined;
   try {
-    const stat = fs.fstatSync(stdin.fd);
-    return stat.isFile() ? stat.size : undefined;
+    // bigint: a plain fstat of a pipe overwrites the stat buffer Node's realpath cache reads, and
+    // packages imported afterwards resolved through their pnpm symlinks and failed to load.
+    const stat = fs.fstatSync(stdin.fd, { bigint: true });
+    return stat.isFile() ? Number(stat.size) : undefined;
   } catch {
     return undefined;
   }

@@ -52,9 +52,11 @@ export function parseManifests(text: string, file?: string): ResourceSet {
 export function manifestFiles(paths: string[], issues: ManifestIssue[] = []): string[] {
   const files: string[] = [];
   for (const p of paths) {
-    let stat: fs.Stats;
+    let stat: fs.BigIntStats;
     try {
-      stat = fs.statSync(p);
+      // bigint: a plain stat of a FIFO (`-f /dev/stdin`, `-f <(…)`) overwrites the stat buffer Node's
+      // realpath cache reads, and plugins imported later resolved through pnpm symlinks and failed.
+      stat = fs.statSync(p, { bigint: true });
     } catch (error) {
       issues.push({
         path: "",
