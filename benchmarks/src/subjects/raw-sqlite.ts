@@ -1,10 +1,10 @@
 /**
- * The limit for the local backend: better-sqlite3 prepared statements running the same schema (mirrored
- * from packages/backend-local/src/schema.ts) and the same SQL (the `SQL` object @store/backend-local
- * exports), WAL, synchronous=NORMAL, with none of core's work around them. It still does what
+ * The limit for the local backend: better-sqlite3 prepared statements running the same schema and SQL
+ * (the `MIGRATIONS` and `SQL` that @store/backend-local exports), WAL, synchronous=NORMAL, with none of core's work around them. It still does what
  * any application must: JSON.stringify on put, JSON.parse on get/list, a timestamp per write.
  */
 import path from "node:path";
+import type { SQL } from "@store/backend-local";
 import Database from "better-sqlite3";
 import { keyFor, type SeedEntry, valueFor } from "../dataset";
 import type { Contender } from "../harness";
@@ -13,85 +13,13 @@ import type { ScenarioId, SubjectFactory } from "./types";
 
 const DAY_MS = 86_400_000;
 
-/** backend-local's migration 1, verbatim in substance. */
-const SCHEMA = `
-  CREATE TABLE entries (
-    store TEXT NOT NULL, project TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL,
-    task_id TEXT NOT NULL, created_at TEXT NOT NULL, updated_at TEXT NOT NULL,
-    PRIMARY KEY (store, project, key)
-  ) WITHOUT ROWID;
-  CREATE INDEX entries_recency ON entries (store, project, updated_at DESC, key);
-  CREATE TABLE entry_counts (
-    store TEXT NOT NULL, project TEXT NOT NULL, n INTEGER NOT NULL, PRIMARY KEY (store, project)
-  ) WITHOUT ROWID;
-  CREATE TRIGGER entries_counted_insert AFTER INSERT ON entries BEGIN
-    UPDATE entry_counts SET n = n + 1 WHERE store = NEW.store AND project = NEW.project;
-  END;
-  CREATE TRIGGER entries_counted_delete AFTER DELETE ON entries BEGIN
-    UPDATE entry_counts SET n = n - 1 WHERE store = OLD.store AND project = OLD.project;
-  END;
-`;
-
-const COLUMNS = "key, value, created_at, updated_at, task_id";
-const RECENCY = "entries INDEXED BY entries_recency";
-const UPSERT = `INSERT INTO entries (store, project, key, value, task_id, created_at, updated_at)
-  VALUES (?, ?, ?, ?, ?, ?, ?)
-  ON CONFLICT (store, project, key) DO UPDATE SET
-    value = excluded.value, task_id = excluded.task_id, updated_at = excluded.updated_at`;
-
-/** The statements raw-sqlite runs, by the names backend-local's exported `SQL` gives them. */
-const NAMES = [
-  "get",
-  "upsert",
-  "upsertWithCreated",
-  "deleteKey",
-  "list",
-  "listTies",
-  "listOlder",
-  "count",
-  "startCount",
-  "deleteOldest",
-  "deleteBeyond",
-  "deleteOlder",
-] as const;
-type SqlName = (typeof NAMES)[number];
-
 /**
- * A copy of backend-local's statements (packages/backend-local/src/statements.ts), used only when the
- * package cannot be loaded; otherwise its exported `SQL` is run verbatim.
+ * The local backend's own migrations and statements, so the limit runs exactly what the backend runs
+ * and cannot drift from it. Without the package there is nothing to compare against: not measured.
  */
-const MIRROR: Record<SqlName, string> = {
-  get: "SELECT value, created_at, updated_at, task_id FROM entries WHERE store = ? AND project = ? AND key = ? AND updated_at >= ?",
-  upsert: UPSERT,
-  upsertWithCreated: `${UPSERT}, created_at = excluded.created_at`,
-  deleteKey: "DELETE FROM entries WHERE store = ? AND project = ? AND key = ?",
-  list: `SELECT ${COLUMNS} FROM ${RECENCY} WHERE store = ? AND project = ? AND updated_at >= ?
-    ORDER BY updated_at DESC, key LIMIT ? OFFSET ?`,
-  listTies: `SELECT ${COLUMNS} FROM ${RECENCY} WHERE store = ? AND project = ? AND updated_at = ? AND key > ?
-    AND updated_at >= ? ORDER BY key LIMIT ?`,
-  listOlder: `SELECT ${COLUMNS} FROM ${RECENCY} WHERE store = ? AND project = ? AND updated_at < ? AND updated_at >= ?
-    ORDER BY updated_at DESC, key LIMIT ?`,
-  count: "SELECT n FROM entry_counts WHERE store = ? AND project = ?",
-  startCount:
-    "INSERT INTO entry_counts (store, project, n) SELECT ?, ?, count(*) FROM entries WHERE store = ? AND project = ?",
-  deleteOldest: `DELETE FROM entries WHERE store = ? AND project = ? AND key IN (
-    SELECT key FROM ${RECENCY} WHERE store = ? AND project = ? ORDER BY updated_at ASC, key DESC LIMIT ?)`,
-  deleteBeyond: `DELETE FROM entries WHERE store = ? AND project = ? AND key IN (
-    SELECT key FROM ${RECENCY} WHERE store = ? AND project = ? ORDER BY updated_at DESC, key LIMIT -1 OFFSET ?)`,
-  deleteOlder: `DELETE FROM ${RECENCY} WHERE store = ? AND project = ? AND updated_at < ?`,
-};
-
-/** backend-local's exported statements when it loads (the same SQL, by construction), else the mirror. */
-async function statementsSql(): Promise<{ sql: Record<SqlName, string>; source: string }> {
-  try {
-    const mod = await importByName<{ SQL?: Partial<Record<SqlName, string>> }>("@store/backend-local");
-    if (mod.SQL && NAMES.every((n) => typeof mod.SQL?.[n] === "string")) {
-      return { sql: mod.SQL as Record<SqlName, string>, source: "SQL exported by @store/backend-local" };
-    }
-  } catch {
-    // fall through to the mirror
-  }
-  return { sql: MIRROR, source: "a mirror of backend-local's statements (the package did not load)" };
+async function localSql(): Promise<{ sql: typeof SQL; migrations: readonly string[] }> {
+  const mod = await importByName<{ SQL: typeof SQL; MIGRATIONS: readonly string[] }>("@store/backend-local");
+  return { sql: mod.SQL, migrations: mod.MIGRATIONS };
 }
 
 type Row = [string, string, string, string, string];
@@ -112,8 +40,8 @@ export const rawSqliteSubject: SubjectFactory = {
     db.pragma("journal_mode = WAL");
     db.pragma("synchronous = NORMAL");
     db.pragma(`journal_size_limit = ${32 * 1024 * 1024}`);
-    db.exec(SCHEMA);
-    const { sql, source } = await statementsSql();
+    const { sql, migrations } = await localSql();
+    for (const migration of migrations) db.exec(migration);
     const q = (text: string) => db.prepare(text);
     const s = {
       begin: q("BEGIN IMMEDIATE"),
@@ -302,7 +230,7 @@ export const rawSqliteSubject: SubjectFactory = {
       id: "raw-sqlite",
       contenders: c,
       entries: ds.size,
-      notes: [`statements: ${source}`],
+      notes: ["schema and statements: those exported by @store/backend-local"],
       close: () => db.close(),
     };
   },

@@ -11,7 +11,7 @@ export {
   localOptionsSchema,
   type ResolvedLocalOptions,
 } from "./options";
-export { APPLICATION_ID, SCHEMA_VERSION } from "./schema";
+export { APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION } from "./schema";
 export { SQL } from "./statements";
 
 export const LOCAL_BACKEND_NAME = "local";

@@ -9,7 +9,7 @@ export const APPLICATION_ID = 0x77667374;
  * Migrations, in order; `PRAGMA user_version` is how many have run. Append, never edit: a database
  * written by an older release is brought up to date on open, and a newer one is refused.
  */
-const MIGRATIONS: readonly string[] = [
+export const MIGRATIONS: readonly string[] = [
   // 1: entries keyed by (store, project, key), the recency index, and per-project entry counts.
   `
   CREATE TABLE entries (
