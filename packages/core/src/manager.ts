@@ -18,7 +18,6 @@ import {
   LIMITS,
   serializeValue,
   validateKey,
-  validateListArgs,
   validateProjectId,
   validatePruneArgs,
   validateStoreName,
@@ -307,10 +306,6 @@ export class StoreManager {
     } catch (error) {
       throw backendError(error, r, "prune");
     }
-  }
-
-  validateList(limit: unknown, offset: unknown) {
-    return validateListArgs(limit, offset);
   }
 
   /** Closes every backend. Further ops fail with CLOSED. Safe to call twice. */

@@ -4,7 +4,7 @@ import type { ResolvedStore, StoreManager } from "./manager";
 import { backendError, unsupported } from "./manager";
 import { normalizeTimestamp } from "./time";
 import type { JsonValue, ListCursor, StoreEntry } from "./types";
-import { validateCursor, validateKey } from "./validate";
+import { validateCursor, validateKey, validateListArgs } from "./validate";
 
 export interface PutResult {
   key: string;
@@ -82,7 +82,7 @@ export class StoreHandle {
 
   /** Newest first by updatedAt, ties by key. `limit` 1..1000 (default 100), `offset` ≥ 0. */
   async list(options: { limit?: number; offset?: number } = {}): Promise<StoreEntry[]> {
-    const { limit, offset } = this.manager.validateList(options.limit, options.offset);
+    const { limit, offset } = validateListArgs(options.limit, options.offset);
     const r = this.live() ?? (await this.resolve());
     return this.fetch(r, limit, offset);
   }
@@ -92,7 +92,7 @@ export class StoreHandle {
    * others write. Needs a backend with the `cursor` capability.
    */
   async listPage(options: { limit?: number; cursor?: string } = {}): Promise<ListPage> {
-    const { limit } = this.manager.validateList(options.limit, undefined);
+    const { limit } = validateListArgs(options.limit, undefined);
     const r = this.live() ?? (await this.resolve());
     if (options.cursor !== undefined && !r.capabilities.cursor) throw unsupported(r, "cursor paging");
     const after = options.cursor === undefined ? undefined : decodeCursor(options.cursor);

@@ -2,6 +2,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import {
+  type Awaitable,
   type BackendDefinition,
   ResourceSet,
   StoreManager,
@@ -12,8 +13,6 @@ import { FakeClock } from "./clock";
 
 /** The provider name the backend under test is registered as. */
 export const PROVIDER_UNDER_TEST = "under-test";
-
-export type Awaitable<T> = T | Promise<T>;
 
 export interface BackendUnderTest {
   backend: BackendDefinition<unknown>;

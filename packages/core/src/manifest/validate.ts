@@ -9,7 +9,7 @@ import {
   type StoreBackendProviderConfig,
   type WorkflowStoreConfig,
 } from "../resources";
-import { collapseAnyOf, pointerToPath, SchemaValidators } from "../schema-validator";
+import { collapseAnyOf, SchemaValidators } from "../schema-validator";
 import type { ParsedDocument } from "./parse";
 
 /** The apiVersions both kinds load under: the seed's group and this project's own. */
@@ -280,5 +280,3 @@ function editDistance(a: string, b: string): number {
   }
   return row[b.length]!;
 }
-
-export { pointerToPath };
