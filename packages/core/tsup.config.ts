@@ -1,4 +1,5 @@
 import { defineConfig } from "tsup";
 import { packageConfig } from "../../tsup.base";
 
-export default defineConfig(packageConfig());
+// shims: `import.meta.url` in the CommonJS build, for the lazy require of ajv, re2js and yaml.
+export default defineConfig(packageConfig({ entry: ["src/index.ts", "src/backend.ts"], shims: true }));

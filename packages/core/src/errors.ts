@@ -16,6 +16,7 @@ export type StoreErrorCode =
   | "PROVIDER_TIMEOUT"
   | "PROVIDER_PROTOCOL"
   | "BACKEND_IO"
+  | "CONFLICT"
   | "CLOSED";
 
 const marker = Symbol.for("@store/core.error");
@@ -46,6 +47,20 @@ export class StoreError extends Error {
       (error as Record<symbol, unknown>)[marker] === true &&
       (code === undefined || (error as StoreError).code === code)
     );
+  }
+}
+
+/**
+ * CONFLICT: a conditional write (`ifVersion`, `ifAbsent`) found another version than it expected, and
+ * wrote nothing. `currentVersion` is the live entry's version, `undefined` when there is none.
+ */
+export class ConflictError extends StoreError {
+  readonly currentVersion: number | undefined;
+
+  constructor(message: string, currentVersion: number | undefined, details: Record<string, unknown> = {}) {
+    super("CONFLICT", message, { details: { ...details, currentVersion: currentVersion ?? null } });
+    this.name = "ConflictError";
+    this.currentVersion = currentVersion;
   }
 }
 

@@ -1,12 +1,56 @@
-export * from "./backend";
-export * from "./errors";
-export * from "./manager";
-export * from "./manifest/index";
-export * from "./option-names";
-export * from "./plugins";
-export * from "./resources";
-export { SchemaValidators } from "./schema-validator";
-export * from "./store-handle";
-export * from "./time";
-export * from "./types";
-export * from "./validate";
+/**
+ * @store/core, for users: the store manager and its handles, manifests, resources, errors and types.
+ * Backend authors import from "@store/core/backend". Every name here is documented in the README;
+ * api/core.api.md records the whole surface.
+ */
+
+export {
+  ConflictError,
+  formatIssue,
+  ManifestError,
+  type ManifestIssue,
+  StoreError,
+  type StoreErrorCode,
+  type StoreErrorOptions,
+} from "./errors";
+export { type LazyBackend, StoreManager, type StoreManagerOptions } from "./manager";
+export {
+  API_VERSIONS,
+  BASE_DIR_ANNOTATION,
+  KINDS,
+  loadManifests,
+  type ManifestInput,
+  mergeResources,
+  parseManifests,
+} from "./manifest/index";
+export { BUILTIN_PROVIDERS, DEFAULT_PROVIDER } from "./plugins";
+export {
+  type LoadedDocument,
+  type ManifestDocument,
+  type ProviderMode,
+  ResourceSet,
+  type RetentionPolicy,
+  type SourceLocation,
+  type StoreBackendProviderConfig,
+  type WorkflowStoreConfig,
+} from "./resources";
+export {
+  type ImportOptions,
+  type ListPage,
+  type StoreDeleteOptions,
+  StoreHandle,
+  type StorePutOptions,
+} from "./store/handle";
+export type { ImportEntry } from "./store/import-record";
+export { SKIP_UPDATE, type UpdateFunction, type UpdateOptions, type UpdateResult } from "./store/update";
+export { printable } from "./text";
+export type {
+  JsonValue,
+  PutResult,
+  ResultOf,
+  StoreEntry,
+  StoreOp,
+  StoreOpResult,
+  WriteCondition,
+} from "./types";
+export { LIMITS, parseJsonValue } from "./validate";

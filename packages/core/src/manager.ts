@@ -1,37 +1,40 @@
 import path from "node:path";
-import type { ValidateFunction } from "ajv";
+import { camelCaseOptions } from "./contract/options";
 import type {
   BackendCapabilities,
   BackendContext,
   BackendDefinition,
   BackendInstance,
-  PutRecord,
-} from "./backend";
+} from "./contract/types";
 import { ManifestError, StoreError, toStoreError } from "./errors";
-import { BUILTIN_BACKEND_PACKAGES, importBackendPackage } from "./plugins";
+import { BUILTIN_PROVIDERS, backendOfModule, DEFAULT_PROVIDER, importBackendPackage } from "./plugins";
 import { ResourceSet, type StoreBackendProviderConfig, type WorkflowStoreConfig } from "./resources";
-import { assertMatchesSchema, describe, pointerToPath, SchemaValidators } from "./schema-validator";
-import { StoreHandle } from "./store-handle";
-import { DAY_MS, toTimestamp } from "./time";
+import { describe, pointerToPath } from "./schema/errors";
+import { SchemaValidators } from "./schema/validators";
+import { StoreHandle } from "./store/handle";
+import type { ResolvedStore, StoreRuntime } from "./store/resolved";
 import type { ResultOf, StoreOp, StoreRef } from "./types";
-import {
-  LIMITS,
-  serializeValue,
-  validateKey,
-  validateProjectId,
-  validatePruneArgs,
-  validateStoreName,
-  validateTaskId,
-} from "./validate";
+import { LIMITS, validateProjectId, validateStoreName } from "./validate";
+
+/** A backend imported only when a store needs it (a CLI registers its bundled backends this way). */
+export interface LazyBackend {
+  /** The provider or package name it serves: `local`, `file`, `command`, or a plugin's package name. */
+  name: string;
+  /** Imports the module that exports the backend (its default export, or the definition itself). */
+  load(): Promise<unknown>;
+}
 
 export interface StoreManagerOptions {
   /** Where builtin backends keep data. Default: `$WFSTORE_DATA_DIR`, else `./.wfstore`. */
   dataDir?: string;
   /** Declared stores and providers. Undeclared stores are auto-provisioned with defaults. */
   resources?: ResourceSet;
-  /** Backends registered explicitly, by name. They serve builtin providers of that name (`local`,
-   *  `file`, `command`) and providers whose `plugin:` names them, without any import. */
-  backends?: BackendDefinition<unknown>[];
+  /**
+   * Backends registered by name, as definitions or lazy loaders. They serve the builtin providers of
+   * that name (`local`, `file`, `command`) and providers whose `plugin:` names them, without a lookup
+   * by package name.
+   */
+  backends?: Array<BackendDefinition<unknown> | LazyBackend>;
   /** The provider of auto-provisioned stores. Default `local`. */
   defaultProvider?: string;
   /** The clock, in epoch milliseconds. Tests use a fake one to exercise TTL. */
@@ -43,33 +46,22 @@ export interface StoreManagerOptions {
   onWarning?: (message: string) => void;
 }
 
-/** Everything an op on one (store, project) needs, resolved once and cached. */
-export interface ResolvedStore {
-  ref: StoreRef;
-  config: WorkflowStoreConfig;
-  providerName: string;
-  backend: BackendInstance;
-  capabilities: BackendCapabilities;
-  validate?: ValidateFunction;
-}
-
 interface ProviderInstance {
   instance: BackendInstance;
   definition: BackendDefinition<unknown>;
+  capabilities: Readonly<BackendCapabilities>;
 }
 
-const NO_QUERY = Object.freeze({});
-
 /**
- * Routes ops to backends. Core owns validation, schema checks, TTL visibility and retention here,
- * so every backend behaves the same; backends with the capability do retention and TTL natively.
+ * The registry of stores: resolves each (store, project) to its definition, provider and backend
+ * instance, once, and closes the backends. The operations themselves belong to `StoreHandle`.
  */
-export class StoreManager {
+export class StoreManager implements StoreRuntime {
   readonly dataDir: string;
   readonly resources: ResourceSet;
   readonly maxValueBytes: number;
   readonly now: () => number;
-  private readonly registered = new Map<string, BackendDefinition<unknown>>();
+  private readonly registered = new Map<string, BackendDefinition<unknown> | LazyBackend>();
   private readonly defaultProvider: string;
   private readonly resolveFrom: string;
   private readonly warn: (message: string) => void;
@@ -84,10 +76,10 @@ export class StoreManager {
     this.resources = options.resources ?? ResourceSet.empty();
     this.maxValueBytes = options.maxValueBytes ?? LIMITS.valueMaxBytes;
     this.now = options.now ?? Date.now;
-    this.defaultProvider = options.defaultProvider ?? "local";
+    this.defaultProvider = options.defaultProvider ?? DEFAULT_PROVIDER;
     this.resolveFrom = options.resolveFrom ?? process.cwd();
     this.warn = options.onWarning ?? ((m) => process.emitWarning(m, { code: "WFSTORE" }));
-    for (const b of options.backends ?? []) this.registered.set(b.name, b as BackendDefinition<unknown>);
+    for (const b of options.backends ?? []) this.registered.set(b.name, b);
   }
 
   /** A handle on one store (and project), e.g. `manager.store("metrics", { project }).get(key)`. */
@@ -95,20 +87,30 @@ export class StoreManager {
     return new StoreHandle(this, validateStoreName(name), validateProjectId(options.project));
   }
 
-  /** Runs one op of brief §3; the result type follows the op. */
+  /** Runs one op; the result type follows the op. */
   async execute<O extends StoreOp>(op: O): Promise<ResultOf<O>> {
     const handle = this.store(op.store, { project: op.project });
     switch (op.op) {
       case "get": {
         const entry = await handle.getEntry(op.key);
         return (
-          entry ? { op: "get", found: true, value: entry.value } : { op: "get", found: false }
+          entry
+            ? { op: "get", found: true, value: entry.value, version: entry.version }
+            : { op: "get", found: false }
         ) as ResultOf<O>;
       }
-      case "put":
-        return { op: "put", entry: await handle.put(op.key, op.value, { taskId: op.taskId }) } as ResultOf<O>;
+      case "put": {
+        const { taskId, ifVersion, ifAbsent } = op;
+        return {
+          op: "put",
+          entry: await handle.put(op.key, op.value, { taskId, ifVersion, ifAbsent }),
+        } as ResultOf<O>;
+      }
       case "delete":
-        return { op: "delete", existed: await handle.delete(op.key) } as ResultOf<O>;
+        return {
+          op: "delete",
+          existed: await handle.delete(op.key, { ifVersion: op.ifVersion }),
+        } as ResultOf<O>;
       case "list":
         return {
           op: "list",
@@ -154,16 +156,24 @@ export class StoreManager {
       provider: this.defaultProvider,
       retention: {},
     };
-    const { instance, definition } = await this.provider(config.provider, store);
+    const { instance, capabilities } = await this.provider(config.provider, store);
+    const maxEntries = config.retention.maxEntries;
+    if (maxEntries !== undefined && !capabilities.retentionOnPut && !capabilities.prune) {
+      throw new StoreError(
+        "UNSUPPORTED",
+        `store "${store}" keeps at most ${maxEntries} entries (retention max_entries), but its provider "${config.provider}" can neither prune nor trim on put, so that limit cannot be kept: give the provider a prune command, or remove max_entries`,
+        { details: { store, provider: config.provider, capability: "prune" } },
+      );
+    }
     const ref: StoreRef =
       config.basePath === undefined ? { store, project } : { store, project, basePath: config.basePath };
     return {
       ref,
-      config,
       providerName: config.provider,
       backend: instance,
-      capabilities: definition.capabilities,
-      validate: config.schema === undefined ? undefined : this.validators.compile(config.schema),
+      capabilities,
+      retention: config.retention,
+      ...(config.schema === undefined ? {} : { checkSchema: this.validators.checker(config.schema, store) }),
     };
   }
 
@@ -184,7 +194,7 @@ export class StoreManager {
     const { definition, options } = declared
       ? await this.definitionForDeclared(declared)
       : { definition: await this.definitionForBuiltin(name, forStore), options: {} };
-    this.checkOptions(definition, options, declared);
+    const validOptions = this.checkOptions(definition, options, declared);
     const context: BackendContext = {
       dataDir: this.dataDir,
       providerName: name,
@@ -192,33 +202,45 @@ export class StoreManager {
       now: this.now,
       warn: this.warn,
     };
+    let instance: BackendInstance;
     try {
-      return { instance: await definition.create(options, context), definition };
+      instance = await definition.create(validOptions, context);
     } catch (error) {
       throw toStoreError(error, "BACKEND_IO", `provider "${name}" (${definition.name}) failed to start`);
     }
+    const capabilities = { ...definition.capabilities };
+    for (const flag of Object.keys(capabilities) as (keyof BackendCapabilities)[]) {
+      if (instance.capabilities?.[flag] === false) capabilities[flag] = false;
+    }
+    if (capabilities.prune && typeof instance.prune !== "function") {
+      await instance.close();
+      throw new StoreError(
+        "PROVIDER_PROTOCOL",
+        `backend "${definition.name}" declares the prune capability, but its instance has no prune method`,
+        { details: { backend: definition.name } },
+      );
+    }
+    return { instance, definition, capabilities: Object.freeze(capabilities) };
   }
 
   private async definitionForDeclared(
     declared: StoreBackendProviderConfig,
-  ): Promise<{ definition: BackendDefinition<unknown>; options: unknown }> {
+  ): Promise<{ definition: BackendDefinition<unknown>; options: Record<string, unknown> }> {
     if (declared.mode === "plugin") {
       const pkg = declared.plugin as string;
-      const definition =
-        this.registered.get(pkg) ??
-        (await importBackendPackage(pkg, this.resolveFrom, `provider "${declared.name}"`));
-      return { definition, options: declared.spec.options ?? {} };
+      const purpose = `provider "${declared.name}"`;
+      const definition = this.registered.has(pkg)
+        ? await this.registeredDefinition(pkg)
+        : await importBackendPackage(pkg, this.resolveFrom, purpose);
+      return { definition, options: (declared.spec.options ?? {}) as Record<string, unknown> };
     }
-    // `commands:` and `process:` are both served by the command backend; it reads the spec itself.
-    return {
-      definition: await this.builtinDefinition("command", `provider "${declared.name}"`),
-      options: declared.spec,
-    };
+    // `commands:` and `process:` providers are served by the command backend; the spec is its options.
+    const { description: _, ...options } = declared.spec;
+    return { definition: await this.builtinDefinition("command", `provider "${declared.name}"`), options };
   }
 
   private async definitionForBuiltin(name: string, forStore: string): Promise<BackendDefinition<unknown>> {
-    const registered = this.registered.get(name);
-    if (registered) return registered;
+    if (this.registered.has(name)) return this.registeredDefinition(name);
     if (name === "local" || name === "file") return this.builtinDefinition(name, `store "${forStore}"`);
     throw new StoreError(
       "PROVIDER_NOT_FOUND",
@@ -227,85 +249,51 @@ export class StoreManager {
     );
   }
 
-  private async builtinDefinition(name: string, purpose: string): Promise<BackendDefinition<unknown>> {
-    return (
-      this.registered.get(name) ??
-      importBackendPackage(BUILTIN_BACKEND_PACKAGES[name] as string, this.resolveFrom, purpose)
-    );
+  private async builtinDefinition(
+    kind: keyof typeof BUILTIN_PROVIDERS,
+    purpose: string,
+  ): Promise<BackendDefinition<unknown>> {
+    if (this.registered.has(kind)) return this.registeredDefinition(kind);
+    return importBackendPackage(BUILTIN_PROVIDERS[kind], this.resolveFrom, purpose);
   }
 
+  private async registeredDefinition(name: string): Promise<BackendDefinition<unknown>> {
+    const source = this.registered.get(name) as BackendDefinition<unknown> | LazyBackend;
+    if (!("load" in source)) return source;
+    let mod: unknown;
+    try {
+      mod = await source.load();
+    } catch (error) {
+      throw toStoreError(error, "BACKEND_IO", `backend "${name}" cannot be loaded`);
+    }
+    const definition = backendOfModule(mod, `backend "${name}"`);
+    this.registered.set(name, definition);
+    return definition;
+  }
+
+  /** Options in camelCase, validated against the backend's schema (issues name the manifest field). */
   private checkOptions(
     definition: BackendDefinition<unknown>,
-    options: unknown,
+    raw: Record<string, unknown>,
     declared?: StoreBackendProviderConfig,
-  ) {
-    if (!definition.optionsSchema) return;
+  ): Record<string, unknown> {
+    const where = declared ? `provider "${declared.name}"` : definition.name;
+    const { options, written } = camelCaseOptions(raw, where);
+    if (!definition.optionsSchema) return options;
     const validate = this.validators.compile(definition.optionsSchema);
-    if (validate(options)) return;
+    if (validate(options)) return options;
     const prefix = declared?.mode === "plugin" ? "spec.options" : "spec";
     throw new ManifestError(
-      (validate.errors ?? []).map((e) => ({
-        path: [prefix, pointerToPath(e.instancePath)].filter(Boolean).join("."),
-        message: `${describe(e)} (options of backend "${definition.name}")`,
-        ...declared?.source,
-      })),
+      (validate.errors ?? []).map((e) => {
+        const [first = "", ...rest] = pointerToPath(e.instancePath).split(".");
+        const field = [written.get(first) ?? first, ...rest].join(".");
+        return {
+          path: [prefix, field].filter(Boolean).join("."),
+          message: `${describe(e)} (options of backend "${definition.name}")`,
+          ...declared?.source,
+        };
+      }),
     );
-  }
-
-  // ── the ops, called by StoreHandle with validated names ──────────────────────────────────────────
-
-  /** `notBefore` for a store with a TTL: entries updated before it are invisible. */
-  cutoff(r: ResolvedStore): string | undefined {
-    const ttl = r.config.retention.ttlDays;
-    return ttl ? toTimestamp(this.now() - ttl * DAY_MS) : undefined;
-  }
-
-  /** Validates, schema-checks and timestamps a write (shared by put and import). */
-  prepare(r: ResolvedStore, key: unknown, value: unknown, taskId: unknown): PutRecord {
-    const k = validateKey(key);
-    const json = serializeValue(value, this.maxValueBytes);
-    if (r.validate) assertMatchesSchema(r.validate, value, r.ref.store, k);
-    return {
-      key: k,
-      value: value as PutRecord["value"],
-      json,
-      taskId: validateTaskId(taskId),
-      updatedAt: toTimestamp(this.now()),
-    };
-  }
-
-  async put(r: ResolvedStore, record: PutRecord): Promise<void> {
-    const maxEntries = r.config.retention.maxEntries;
-    try {
-      if (maxEntries !== undefined && r.capabilities.retentionOnPut) {
-        await r.backend.put(r.ref, record, { maxEntries });
-        return;
-      }
-      await r.backend.put(r.ref, record, NO_QUERY);
-      if (maxEntries !== undefined) {
-        if (!r.capabilities.prune) throw unsupported(r, "retention (max_entries) needs prune");
-        await r.backend.prune(r.ref, { maxEntries });
-      }
-    } catch (error) {
-      throw backendError(error, r, `put of key ${JSON.stringify(record.key)}`);
-    }
-  }
-
-  async prune(r: ResolvedStore, maxEntriesArg: unknown, ttlDaysArg: unknown): Promise<number> {
-    const args = validatePruneArgs(maxEntriesArg, ttlDaysArg);
-    const maxEntries = args.maxEntries ?? r.config.retention.maxEntries;
-    const ttlDays = args.ttlDays ?? r.config.retention.ttlDays;
-    if (maxEntries === undefined && !ttlDays) return 0;
-    if (!r.capabilities.prune) throw unsupported(r, "prune");
-    const query = {
-      ...(maxEntries === undefined ? {} : { maxEntries }),
-      ...(ttlDays ? { olderThan: toTimestamp(this.now() - ttlDays * DAY_MS) } : {}),
-    };
-    try {
-      return await r.backend.prune(r.ref, query);
-    } catch (error) {
-      throw backendError(error, r, "prune");
-    }
   }
 
   /** Closes every backend. Further ops fail with CLOSED. Safe to call twice. */
@@ -330,21 +318,4 @@ export class StoreManager {
   get isClosed(): boolean {
     return this.closed;
   }
-}
-
-export function unsupported(r: ResolvedStore, what: string): StoreError {
-  return new StoreError(
-    "UNSUPPORTED",
-    `store "${r.ref.store}": provider "${r.providerName}" does not support ${what}`,
-    { details: { store: r.ref.store, provider: r.providerName } },
-  );
-}
-
-/** Any failure from a backend becomes a StoreError naming the store and what was being done. */
-export function backendError(error: unknown, r: ResolvedStore, doing: string): StoreError {
-  return toStoreError(
-    error,
-    "BACKEND_IO",
-    `store "${r.ref.store}" (provider "${r.providerName}"): ${doing} failed`,
-  );
 }

@@ -1,15 +1,22 @@
 import { createRequire } from "node:module";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
-import { BACKEND_SPECIFICATION_VERSION, type BackendDefinition, isBackendDefinition } from "./backend";
+import { checkSpecificationVersion, isBackendDefinition } from "./contract/define";
+import type { BackendDefinition } from "./contract/types";
 import { StoreError } from "./errors";
 
-/** The npm packages that serve the builtin provider kinds, imported only when a store needs them. */
-export const BUILTIN_BACKEND_PACKAGES: Readonly<Record<string, string>> = {
+/** The provider of stores that name none, and of auto-provisioned stores. */
+export const DEFAULT_PROVIDER = "local";
+
+/**
+ * The builtin provider kinds and the packages that serve them, imported only when a store needs them:
+ * `local` and `file` by name, `commands:` and `process:` providers by the command backend.
+ */
+export const BUILTIN_PROVIDERS: Readonly<Record<"local" | "file" | "command", string>> = Object.freeze({
   local: "@store/backend-local",
   file: "@store/backend-file",
   command: "@store/backend-command",
-};
+});
 
 /**
  * Imports a backend package by name: first as core itself would resolve it, then from `resolveFrom`
@@ -37,29 +44,28 @@ export async function importBackendPackage(
       );
     }
   }
-  return pickDefinition(mod, packageName);
+  return backendOfModule(mod, `package "${packageName}"`);
 }
 
-function pickDefinition(mod: unknown, packageName: string): BackendDefinition<unknown> {
+/** The backend a module exports: its default export (ESM or CJS) or a named `backend` export. */
+export function backendOfModule(mod: unknown, what: string): BackendDefinition<unknown> {
+  if (isBackendDefinition(mod)) return checked(mod, what);
   const m = mod as Record<string, unknown> | undefined;
-  // ESM default export, CJS module.exports seen through ESM, or a named `backend` export.
   const candidates = [m?.default, (m?.default as Record<string, unknown> | undefined)?.default, m?.backend];
   const found = candidates.find(isBackendDefinition);
   if (!found) {
     throw new StoreError(
       "UNSUPPORTED",
-      `package "${packageName}" does not export a backend: its default export must come from defineBackend() of @store/core`,
-      { details: { package: packageName } },
+      `${what} does not export a backend: its default export must come from defineBackend() of @store/core`,
+      { details: { module: what } },
     );
   }
-  if (found.specificationVersion !== BACKEND_SPECIFICATION_VERSION) {
-    throw new StoreError(
-      "UNSUPPORTED",
-      `package "${packageName}" implements backend contract ${found.specificationVersion}; this @store/core implements ${BACKEND_SPECIFICATION_VERSION}`,
-      { details: { package: packageName } },
-    );
-  }
-  return found;
+  return checked(found, what);
+}
+
+function checked(definition: BackendDefinition<unknown>, what: string): BackendDefinition<unknown> {
+  checkSpecificationVersion(definition.specificationVersion, what);
+  return definition;
 }
 
 function isNotFound(error: unknown, packageName: string): boolean {

@@ -11,26 +11,51 @@ export interface StoreEntry {
   updatedAt: string;
   /** The task that wrote it last; may be empty. */
   taskId: string;
+  /** A positive integer that grows with every write of the key; `ifVersion` compares against it. */
+  version: number;
 }
 
-/** The operations of brief §3, as a discriminated union on `op`. `project` defaults to "". */
+/** Conditions of a write: at most one of them. A failed condition is a CONFLICT and writes nothing. */
+export interface WriteCondition {
+  /** Write only if the live entry has exactly this version. */
+  ifVersion?: number;
+  /** Write only if no live entry exists (an expired entry counts as absent). */
+  ifAbsent?: boolean;
+}
+
+/** The operations of a store, as a discriminated union on `op`. `project` defaults to "". */
 export type StoreOp =
   | { op: "get"; store: string; project?: string; key: string }
-  | { op: "put"; store: string; project?: string; key: string; value: JsonValue; taskId?: string }
-  | { op: "delete"; store: string; project?: string; key: string }
+  | ({
+      op: "put";
+      store: string;
+      project?: string;
+      key: string;
+      value: JsonValue;
+      taskId?: string;
+    } & WriteCondition)
+  | { op: "delete"; store: string; project?: string; key: string; ifVersion?: number }
   | { op: "list"; store: string; project?: string; limit?: number; offset?: number }
   | { op: "prune"; store: string; project?: string; maxEntries?: number; ttlDays?: number };
 
 export type StoreOpResult =
-  | { op: "get"; found: true; value: JsonValue }
+  | { op: "get"; found: true; value: JsonValue; version: number }
   | { op: "get"; found: false }
-  | { op: "put"; entry: StoreEntry }
+  | { op: "put"; entry: PutResult }
   | { op: "delete"; existed: boolean }
   | { op: "list"; entries: StoreEntry[] }
   | { op: "prune"; removed: number };
 
 /** The result type that belongs to an op, so `execute({ op: "list", … })` is typed as a list result. */
 export type ResultOf<O extends StoreOp> = Extract<StoreOpResult, { op: O["op"] }>;
+
+/** What a put wrote. */
+export interface PutResult {
+  key: string;
+  version: number;
+  updatedAt: string;
+  taskId: string;
+}
 
 /** Where keys live inside a backend: a store and a project within it. */
 export interface StoreRef {

@@ -113,6 +113,36 @@ export function validatePruneArgs(
   };
 }
 
+/** A version given by a caller (`ifVersion`, an imported entry's version): a positive safe integer. */
+export function validateVersion(field: string, value: unknown): number {
+  return checkInteger(field, value, 1, Number.MAX_SAFE_INTEGER);
+}
+
+/** `ifVersion` and `ifAbsent`, at most one of them; `undefined` when the write is unconditional. */
+export function validateCondition(options: {
+  ifVersion?: unknown;
+  ifAbsent?: unknown;
+}): { ifVersion?: number; ifAbsent?: true } | undefined {
+  const { ifVersion, ifAbsent } = options;
+  if (ifAbsent !== undefined && typeof ifAbsent !== "boolean") {
+    throw new StoreError(
+      "INVALID_ARGUMENT",
+      `invalid ifAbsent ${JSON.stringify(ifAbsent)}: expected true or false`,
+      {
+        details: { field: "ifAbsent" },
+      },
+    );
+  }
+  if (ifVersion === undefined) return ifAbsent ? { ifAbsent: true } : undefined;
+  const version = validateVersion("ifVersion", ifVersion);
+  if (ifAbsent) {
+    throw new StoreError("INVALID_ARGUMENT", "ifVersion and ifAbsent contradict each other: give one", {
+      details: { field: "ifAbsent" },
+    });
+  }
+  return { ifVersion: version };
+}
+
 export function validateCursor(cursor: unknown): ListCursor {
   const c = cursor as ListCursor;
   if (typeof c !== "object" || c === null || typeof c.updatedAt !== "string" || typeof c.key !== "string") {
@@ -163,9 +193,15 @@ function checkJson(value: unknown, path: (string | number)[], ancestors: object[
       if (ancestors.length > 1000) fail(path, "nested more than 1000 levels deep");
       ancestors.push(value);
       if (Array.isArray(value)) {
+        const proto = Object.getPrototypeOf(value);
+        if (proto !== Array.prototype)
+          fail(path, `${proto?.constructor?.name ?? "Array"} subclass is not plain JSON`);
+        // Own names are the indexes plus "length"; anything else would be dropped by serialization.
+        if (Object.getOwnPropertyNames(value).length !== value.length + 1) {
+          fail(path, "array has named properties or holes (they would be lost)");
+        }
         for (let i = 0; i < value.length; i++) {
           path.push(i);
-          if (!(i in value)) fail(path, "sparse array hole (would become null)");
           checkJson(value[i], path, ancestors);
           path.pop();
         }
@@ -175,9 +211,15 @@ function checkJson(value: unknown, path: (string | number)[], ancestors: object[
           fail(path, `${proto?.constructor?.name ?? "object"} instance is not plain JSON (convert it first)`);
         }
         if (Object.getOwnPropertySymbols(value).length > 0) fail(path, "symbol-keyed property would be lost");
-        for (const k in value) {
+        // Descriptors, not reads: a getter could answer differently when serialization reads it again.
+        const descriptors = Object.getOwnPropertyDescriptors(value);
+        for (const k in descriptors) {
+          const d = descriptors[k] as PropertyDescriptor;
           path.push(k);
-          checkJson((value as Record<string, unknown>)[k], path, ancestors);
+          if (!d.enumerable) fail(path, "non-enumerable property would be lost");
+          if (d.get || d.set)
+            fail(path, "accessor (getter/setter) is not plain JSON: store its value instead");
+          checkJson(d.value, path, ancestors);
           path.pop();
         }
       }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { isBackendDefinition, StoreError } from "../src/index";
+import { isBackendDefinition } from "../src/backend";
+import { StoreError } from "../src/index";
 
 describe("StoreError", () => {
   it("is recognised across copies of core through its Symbol.for marker, not instanceof", () => {

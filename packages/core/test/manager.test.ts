@@ -3,8 +3,8 @@ import os from "node:os";
 import path from "node:path";
 import { FakeClock, memoryBackend } from "@store/testkit";
 import { afterEach, describe, expect, it } from "vitest";
+import { defineBackend } from "../src/backend";
 import {
-  defineBackend,
   loadManifests,
   type ResourceSet,
   StoreError,
@@ -49,7 +49,8 @@ describe("resolution", () => {
     const m = manager();
     await m.store("fresh").put("k", 1);
     const r = await m.resolve("fresh", "");
-    expect(r.config).toEqual({ name: "fresh", provider: "memory", retention: {} });
+    expect(r.ref).toEqual({ store: "fresh", project: "" });
+    expect(r.retention).toEqual({});
     expect(r.providerName).toBe("memory");
   });
 
@@ -112,13 +113,13 @@ describe("resolution", () => {
       `const entries = new Map();
 export default {
   [Symbol.for("@store/core.backend")]: true,
-  name: "echo", specificationVersion: "v1",
+  name: "echo", specificationVersion: "v2",
   capabilities: { retentionOnPut: false, cursor: false, prune: true, ttlFilter: false, preservesTimestamps: true, putMany: false },
   optionsSchema: { type: "object", required: ["prefix"], additionalProperties: false, properties: { prefix: { type: "string" } } },
   create(options) {
     return {
       get: (ref, key) => entries.get(key),
-      put: (ref, r) => { entries.set(r.key, { key: r.key, value: options.prefix + r.value, createdAt: r.updatedAt, updatedAt: r.updatedAt, taskId: r.taskId }); },
+      put: (ref, r) => { const version = (entries.get(r.key)?.version ?? 0) + 1; entries.set(r.key, { key: r.key, value: options.prefix + r.value, createdAt: r.updatedAt, updatedAt: r.updatedAt, taskId: r.taskId, version }); return version; },
       delete: (ref, key) => entries.delete(key),
       list: () => [...entries.values()],
       prune: () => 0,
@@ -139,12 +140,33 @@ export default {
     );
   });
 
-  it("refuses a plugin written against an unknown contract version", async () => {
+  it("refuses a backend written against another contract version, naming the upgrade", async () => {
     expect(
       await codeOf(() =>
-        defineBackend({ name: "x", specificationVersion: "v9" as "v1", create: () => ({}) as never }),
+        defineBackend({ name: "x", specificationVersion: "v9", create: () => ({}) as never }),
       ),
-    ).toMatch(/^UNSUPPORTED: defineBackend\(x\): specificationVersion "v9" is not supported/);
+    ).toBe(
+      'UNSUPPORTED: backend "x" implements backend contract "v9", but this @store/core implements v2: use a release of it that matches this @store/core',
+    );
+    // A v1 plugin made by an older copy of core (it never called this core's defineBackend).
+    const project = fs.mkdtempSync(path.join(os.tmpdir(), "wfstore-plugin-"));
+    const pkg = path.join(project, "node_modules", "store-backend-old");
+    fs.mkdirSync(pkg, { recursive: true });
+    fs.writeFileSync(
+      path.join(pkg, "package.json"),
+      JSON.stringify({ name: "store-backend-old", main: "index.js" }),
+    );
+    fs.writeFileSync(
+      path.join(pkg, "index.js"),
+      'module.exports = { [Symbol.for("@store/core.backend")]: true, name: "old", specificationVersion: "v1", capabilities: {}, create() {} };\n',
+    );
+    const m = manager({
+      resolveFrom: project,
+      yaml: `${storeDoc("s", "  provider: old")}---\napiVersion: wfstore.dev/v1\nkind: StoreBackendProvider\nmetadata: { name: old }\nspec:\n  plugin: store-backend-old\n`,
+    });
+    expect(await codeOf(m.store("s").get("k"))).toBe(
+      'UNSUPPORTED: package "store-backend-old" implements backend contract "v1", but this @store/core implements v2: upgrade it to a release written for backend contract v2 (its put resolves the version written; see docs/writing-a-backend.md, "From contract v1 to v2")',
+    );
   });
 
   it("creates one backend instance per provider, lazily, and closes them all", async () => {
@@ -152,7 +174,7 @@ export default {
     let closed = 0;
     const counting = defineBackend({
       name: "counting",
-      specificationVersion: "v1",
+      specificationVersion: "v2",
       async create(_options, context) {
         created++;
         const inner = await memoryBackend.create({}, context);
@@ -218,15 +240,15 @@ describe("retention and TTL", () => {
     const pruned: number[] = [];
     const noNative = defineBackend({
       name: "no-native",
-      specificationVersion: "v1",
-      capabilities: { retentionOnPut: false },
+      specificationVersion: "v2",
+      capabilities: { prune: true },
       async create(_options, context) {
         const inner = await memoryBackend.create({}, context);
         return {
           ...inner,
           put: (ref, record) => inner.put(ref, record, {}),
           prune: async (ref, q) => {
-            const n = await inner.prune(ref, q);
+            const n = (await inner.prune?.(ref, q)) as number;
             pruned.push(n);
             return n;
           },
@@ -250,7 +272,8 @@ describe("retention and TTL", () => {
   it("hides entries past ttl_days from get and list even when the backend returns them", async () => {
     const leaky = defineBackend({
       name: "leaky",
-      specificationVersion: "v1",
+      specificationVersion: "v2",
+      capabilities: { prune: true },
       async create(_options, context) {
         const inner = await memoryBackend.create({}, context);
         // Ignores notBefore, as a backend without ttlFilter may.
@@ -279,20 +302,140 @@ describe("retention and TTL", () => {
   });
 
   it("prune and retention on a backend without prune are UNSUPPORTED, and say which provider", async () => {
+    const writes: string[] = [];
     const noPrune = defineBackend({
       name: "no-prune",
-      specificationVersion: "v1",
-      capabilities: { prune: false },
-      create: (_o, c) => memoryBackend.create({}, c),
+      specificationVersion: "v2",
+      async create(_o, c) {
+        const inner = await memoryBackend.create({}, c);
+        return {
+          ...inner,
+          prune: undefined,
+          put: (ref, record, options) => {
+            writes.push(record.key);
+            return inner.put(ref, record, options);
+          },
+        };
+      },
     });
     const m = manager({
       backends: [noPrune, memoryBackend],
-      yaml: storeDoc("capped", "  provider: no-prune\n  retention: { max_entries: 2 }"),
+      yaml:
+        storeDoc("capped", "  provider: no-prune\n  retention: { max_entries: 2 }") +
+        storeDoc("plain", "  provider: no-prune"),
     });
-    expect(await codeOf(m.store("plain").prune({ maxEntries: 1 }))).toBeUndefined(); // default provider (memory) can
-    expect(await codeOf(m.store("capped").put("k", 1))).toBe(
-      'UNSUPPORTED: store "capped": provider "no-prune" does not support retention (max_entries) needs prune',
+    expect(await codeOf(m.store("plain").prune({ maxEntries: 1 }))).toBe(
+      'UNSUPPORTED: store "plain": provider "no-prune" does not support prune',
     );
+    // Refused when the store is resolved: the put is not stored and then reported as failed.
+    expect(await codeOf(m.store("capped").put("k", 1))).toBe(
+      'UNSUPPORTED: store "capped" keeps at most 2 entries (retention max_entries), but its provider "no-prune" can neither prune nor trim on put, so that limit cannot be kept: give the provider a prune command, or remove max_entries',
+    );
+    expect(writes).toEqual([]);
+    await m.store("plain").put("k", 1);
+    expect(writes).toEqual(["k"]);
+  });
+
+  it("an instance may turn off a capability its definition declares", async () => {
+    const narrowed = defineBackend({
+      name: "narrowed",
+      specificationVersion: "v2",
+      capabilities: memoryBackend.capabilities,
+      async create(_o, c) {
+        const inner = await memoryBackend.create({}, c);
+        return { ...inner, capabilities: { conditionalWrites: false } };
+      },
+    });
+    const m = manager({ backends: [narrowed], defaultProvider: "narrowed" });
+    expect((await m.resolve("s", "")).capabilities).toEqual({
+      retentionOnPut: true,
+      cursor: true,
+      prune: true,
+      conditionalWrites: false,
+    });
+    expect(await codeOf(m.store("s").put("k", 1, { ifAbsent: true }))).toBe(
+      'UNSUPPORTED: store "s": provider "narrowed" does not support conditional writes (ifVersion, ifAbsent)',
+    );
+    expect(await m.store("s").get("k")).toBeUndefined();
+  });
+});
+
+describe("paging without native cursors", () => {
+  /** The reference backend with `after` taken away: core must page by offset itself. */
+  const offsetOnly = (spy: string[] = []) =>
+    defineBackend({
+      name: "offset-only",
+      specificationVersion: "v2",
+      capabilities: { prune: true },
+      async create(_o, c) {
+        const inner = await memoryBackend.create({}, c);
+        return {
+          ...inner,
+          list: (ref, q) => {
+            if (q.after) throw new Error("after was passed to a backend without the cursor capability");
+            spy.push(`${q.offset}+${q.limit}`);
+            return inner.list(ref, q);
+          },
+        };
+      },
+    });
+
+  it("listPage pages correctly with cursors core emulates, also deep and after new writes", async () => {
+    const clock = new FakeClock();
+    const calls: string[] = [];
+    const m = manager({ backends: [offsetOnly(calls)], defaultProvider: "offset-only", now: clock.now });
+    const s = m.store("s");
+    for (let i = 0; i < 25; i++) {
+      await s.put(`k${String(i).padStart(2, "0")}`, i);
+      if (i % 4 === 0) clock.advance(1);
+    }
+    const all = (await s.list({ limit: 1000 })).map((e) => e.key);
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    let pages = 0;
+    do {
+      const page = await s.listPage({ limit: 10, ...(cursor ? { cursor } : {}) });
+      seen.push(...page.entries.map((e) => e.key));
+      cursor = page.nextCursor;
+      pages++;
+      // A newer entry arriving between pages shifts every offset by one; the cursor still holds.
+      if (pages === 1) {
+        clock.advance(100);
+        await s.put("newest", 0);
+      }
+    } while (cursor && pages < 10);
+    expect(seen).toEqual(all);
+    expect(pages).toBe(3);
+    expect(calls.length).toBeGreaterThan(3);
+  });
+
+  it("a backend that ignores offset fails with PROVIDER_PROTOCOL instead of paging forever", async () => {
+    const ignoresOffset = defineBackend({
+      name: "ignores-offset",
+      specificationVersion: "v2",
+      async create(_o, c) {
+        const inner = await memoryBackend.create({}, c);
+        return { ...inner, list: (ref, q) => inner.list(ref, { ...q, offset: 0, after: undefined }) };
+      },
+    });
+    const m = manager({ backends: [ignoresOffset], defaultProvider: "ignores-offset" });
+    const s = m.store("s");
+    await s.import(Array.from({ length: 30 }, (_, i) => ({ key: `k${i}`, value: i })));
+    const walk = async () => {
+      for await (const _ of s.entries({ batchSize: 10 })) void _;
+    };
+    const error = await walk().catch((e: unknown) => e);
+    expect(StoreError.isInstance(error, "PROVIDER_PROTOCOL")).toBe(true);
+    expect((error as Error).message).toMatch(
+      /the list makes no progress \(does the provider honour OFFSET\?\)/,
+    );
+    const page = await s.listPage({ limit: 10 });
+    expect(
+      StoreError.isInstance(
+        await s.listPage({ limit: 10, cursor: page.nextCursor }).catch((e: unknown) => e),
+        "PROVIDER_PROTOCOL",
+      ),
+    ).toBe(true);
   });
 });
 
@@ -300,7 +443,7 @@ describe("errors from backends", () => {
   it("wrap unknown failures as BACKEND_IO naming the store and op, keeping the cause", async () => {
     const failing = defineBackend({
       name: "failing",
-      specificationVersion: "v1",
+      specificationVersion: "v2",
       async create(_options, context) {
         const inner = await memoryBackend.create({}, context);
         return {
@@ -327,7 +470,7 @@ describe("errors from backends", () => {
     let calls = 0;
     const counting = defineBackend({
       name: "counting",
-      specificationVersion: "v1",
+      specificationVersion: "v2",
       async create(_options, context) {
         const inner = await memoryBackend.create({}, context);
         return new Proxy(inner, {
@@ -360,6 +503,7 @@ describe("execute(op)", () => {
       op: "get",
       found: true,
       value: { a: 1 },
+      version: 1,
     });
     expect(await m.execute({ op: "list", store: "s", project: "p", limit: 10 })).toMatchObject({
       op: "list",

@@ -1,5 +1,12 @@
-export type { Check, CheckContext, ConformanceGroup } from "./check";
-export { check } from "./check";
+export type {
+  Check,
+  CheckContext,
+  ConformanceGroup,
+  InstanceCheck,
+  InstanceCheckContext,
+  StoreCheck,
+} from "./check";
+export { check, instanceCheck } from "./check";
 export { HOSTILE_KEYS } from "./checks/keys";
 export { rejects } from "./checks/limits";
 export { ORDER_KEYS } from "./checks/list";
@@ -8,13 +15,14 @@ export { FakeClock } from "./clock";
 export { expect } from "./expect";
 export {
   type BackendUnderTest,
+  createTestInstance,
   createTestManager,
   PROVIDER_UNDER_TEST,
+  type TestInstance,
   type TestManager,
   type TestManagerOptions,
 } from "./harness";
 export { MEMORY_BACKEND_NAME, memoryBackend } from "./memory-backend";
-export { compareKeys, compareListOrder, isAfter } from "./order";
 export {
   type ConformanceOptions,
   conformanceChecks,

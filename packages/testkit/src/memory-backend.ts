@@ -1,7 +1,22 @@
-import { defineBackend, type PutRecord, type StoreEntry, type StoreRef } from "@store/core";
-import { compareListOrder, isAfter } from "./order";
+import {
+  BACKEND_SPECIFICATION_VERSION,
+  compareListOrder,
+  conflict,
+  defineBackend,
+  isAfter,
+  nextVersion,
+  type PutRecord,
+  type StoreEntry,
+  type StoreRef,
+} from "@store/core/backend";
 
 export const MEMORY_BACKEND_NAME = "memory";
+
+/** One project's entries, and the highest version ever removed from it (see `nextVersion`). */
+interface Project {
+  entries: Map<string, StoreEntry>;
+  floor: number;
+}
 
 /**
  * The reference backend: every capability, in a few lines, kept in one process's memory. It passes
@@ -10,78 +25,92 @@ export const MEMORY_BACKEND_NAME = "memory";
  */
 export const memoryBackend = defineBackend({
   name: MEMORY_BACKEND_NAME,
-  specificationVersion: "v1",
-  capabilities: {
-    retentionOnPut: true,
-    cursor: true,
-    prune: true,
-    ttlFilter: true,
-    preservesTimestamps: true,
-    putMany: true,
-  },
+  specificationVersion: BACKEND_SPECIFICATION_VERSION,
+  capabilities: { retentionOnPut: true, cursor: true, prune: true, conditionalWrites: true },
   optionsSchema: { type: "object", additionalProperties: false, properties: {} },
   create() {
-    const projects = new Map<string, Map<string, StoreEntry>>();
-    const bucket = (ref: StoreRef) => {
+    const projects = new Map<string, Project>();
+    const project = (ref: StoreRef): Project => {
       const id = `${ref.store}\u0000${ref.project}`;
-      let entries = projects.get(id);
-      if (!entries) {
-        entries = new Map();
-        projects.set(id, entries);
+      let p = projects.get(id);
+      if (!p) {
+        p = { entries: new Map(), floor: 0 };
+        projects.set(id, p);
       }
-      return entries;
+      return p;
     };
-    const write = (ref: StoreRef, r: PutRecord) => {
-      const entries = bucket(ref);
-      const createdAt = r.createdAt ?? entries.get(r.key)?.createdAt ?? r.updatedAt;
+    const live = (p: Project, key: string, notBefore?: string) => {
+      const e = p.entries.get(key);
+      return e && !(notBefore && e.updatedAt < notBefore) ? e : undefined;
+    };
+    const remove = (p: Project, key: string) => {
+      const e = p.entries.get(key);
+      if (!e) return false;
+      p.floor = Math.max(p.floor, e.version);
+      return p.entries.delete(key);
+    };
+    const write = (p: Project, r: PutRecord): number => {
+      const existing = p.entries.get(r.key);
+      const version = nextVersion(existing?.version, p.floor, r.version);
       // structuredClone: a caller mutating its object afterwards must not change what is stored.
-      entries.set(r.key, {
+      p.entries.set(r.key, {
         key: r.key,
         value: structuredClone(r.value),
-        createdAt,
+        createdAt: r.createdAt ?? existing?.createdAt ?? r.updatedAt,
         updatedAt: r.updatedAt,
         taskId: r.taskId,
+        version,
       });
+      return version;
     };
-    const sorted = (ref: StoreRef) => [...bucket(ref).values()].sort(compareListOrder);
-    const prune = (ref: StoreRef, maxEntries?: number, olderThan?: string) => {
-      const entries = bucket(ref);
+    const sorted = (p: Project) => [...p.entries.values()].sort(compareListOrder);
+    const prune = (p: Project, maxEntries?: number, olderThan?: string) => {
       let removed = 0;
-      sorted(ref).forEach((e, i) => {
+      sorted(p).forEach((e, i) => {
         if (
           (maxEntries !== undefined && i >= maxEntries) ||
           (olderThan !== undefined && e.updatedAt < olderThan)
         ) {
-          entries.delete(e.key);
+          remove(p, e.key);
           removed++;
         }
       });
       return removed;
     };
+    const copy = (e: StoreEntry): StoreEntry => ({ ...e, value: structuredClone(e.value) });
     return {
       get(ref, key, { notBefore }) {
-        const e = bucket(ref).get(key);
-        if (!e || (notBefore && e.updatedAt < notBefore)) return undefined;
-        return { ...e, value: structuredClone(e.value) };
+        const e = live(project(ref), key, notBefore);
+        return e && copy(e);
       },
-      put(ref, record, { maxEntries }) {
-        write(ref, record);
-        if (maxEntries !== undefined) prune(ref, maxEntries);
+      put(ref, record, { maxEntries, notBefore, ifVersion, ifAbsent }) {
+        const p = project(ref);
+        const current = live(p, record.key, notBefore);
+        if ((ifAbsent && current) || (ifVersion !== undefined && current?.version !== ifVersion)) {
+          return conflict(current?.version);
+        }
+        const version = write(p, record);
+        if (maxEntries !== undefined) prune(p, maxEntries);
+        return version;
       },
       putMany(ref, records) {
-        for (const r of records) write(ref, r);
+        const p = project(ref);
+        for (const r of records) write(p, r);
       },
-      delete(ref, key) {
-        return bucket(ref).delete(key);
+      delete(ref, key, { notBefore, ifVersion }) {
+        const p = project(ref);
+        const current = live(p, key, notBefore);
+        if (ifVersion !== undefined && current?.version !== ifVersion) return conflict(current?.version);
+        return remove(p, key) && current !== undefined;
       },
       list(ref, { limit, offset, after, notBefore }) {
-        let all = sorted(ref);
+        let all = sorted(project(ref));
         if (after) all = all.filter((e) => isAfter(e, after));
         if (notBefore) all = all.filter((e) => e.updatedAt >= notBefore);
-        return all.slice(offset, offset + limit).map((e) => ({ ...e, value: structuredClone(e.value) }));
+        return all.slice(offset, offset + limit).map(copy);
       },
       prune(ref, { maxEntries, olderThan }) {
-        return prune(ref, maxEntries, olderThan);
+        return prune(project(ref), maxEntries, olderThan);
       },
       close() {
         projects.clear();

@@ -1,5 +1,7 @@
 import { LIMITS, StoreError } from "@store/core";
-import type { Check, CheckContext, ConformanceGroup } from "./check";
+import type { BackendCapabilities, JsonValue, PutRecord } from "@store/core/backend";
+import type { Check, CheckContext, ConformanceGroup, InstanceCheck, StoreCheck } from "./check";
+import { backendChecks } from "./checks/backend";
 import { isolationChecks } from "./checks/isolation";
 import { keyChecks } from "./checks/keys";
 import { limitChecks } from "./checks/limits";
@@ -8,10 +10,13 @@ import { concurrencyChecks, importChecks, largeValueChecks } from "./checks/load
 import { pruneChecks, retentionChecks, ttlChecks } from "./checks/retention";
 import { deleteChecks, upsertChecks } from "./checks/upsert-delete";
 import { valueChecks } from "./checks/values";
-import { type BackendUnderTest, createTestManager } from "./harness";
+import { versionChecks } from "./checks/versions";
+import { expect } from "./expect";
+import { type BackendUnderTest, createTestInstance, createTestManager } from "./harness";
 
-/** Every check of the suite, in the order it runs. */
+/** Every check of the suite, in the order it runs: the backend itself first, then through core. */
 export const conformanceChecks: readonly Check[] = [
+  ...backendChecks,
   ...valueChecks,
   ...upsertChecks,
   ...deleteChecks,
@@ -21,6 +26,7 @@ export const conformanceChecks: readonly Check[] = [
   ...pruneChecks,
   ...retentionChecks,
   ...ttlChecks,
+  ...versionChecks,
   ...isolationChecks,
   ...keyChecks,
   ...largeValueChecks,
@@ -45,32 +51,79 @@ export interface ConformanceOptions extends BackendUnderTest {
   runner?: TestRunner;
 }
 
-/** Runs one check against a fresh manager and data directory. Rejects when the backend fails it. */
+/**
+ * The capabilities checks are gated on: the definition's, narrowed by what the target says its
+ * instance turns off (a command provider without a prune command, say).
+ */
+function expectedCapabilities(target: BackendUnderTest): BackendCapabilities {
+  return { ...target.backend.capabilities, ...target.capabilities };
+}
+
+/** The instance must have exactly the capabilities the target declares: no silent narrowing. */
+function checkCapabilities(target: BackendUnderTest, actual: Readonly<BackendCapabilities>): void {
+  expect(actual, "the instance's capabilities (definition narrowed by instance.capabilities)").toEqual(
+    expectedCapabilities(target),
+  );
+}
+
+/** Runs one check against a fresh instance or manager and data directory. Rejects when it fails. */
 export async function runCheck(c: Check, target: BackendUnderTest): Promise<void> {
-  const t = await createTestManager({ ...target, stores: c.stores });
-  const context: CheckContext = {
-    manager: t.manager,
-    clock: t.clock,
-    dataDir: t.dataDir,
-    store: (name = "conformance", project) => t.manager.store(name, project ? { project } : {}),
-    maxValueBytes: target.maxValueBytes ?? LIMITS.valueMaxBytes,
-  };
+  return c.level === "instance" ? runInstanceCheck(c, target) : runStoreCheck(c, target);
+}
+
+async function runStoreCheck(c: StoreCheck, target: BackendUnderTest): Promise<void> {
+  const t = await createTestManager({ ...target, ...(c.stores ? { stores: c.stores } : {}) });
   try {
+    // The capabilities of this instance: resolving a store creates it.
+    const probe = await t.manager.resolve("conformance", "");
+    checkCapabilities(target, probe.capabilities);
+    const context: CheckContext = {
+      manager: t.manager,
+      clock: t.clock,
+      dataDir: t.dataDir,
+      store: (name = "conformance", project) => t.manager.store(name, project ? { project } : {}),
+      maxValueBytes: target.maxValueBytes ?? LIMITS.valueMaxBytes,
+      capabilities: probe.capabilities,
+    };
     await c.run(context);
   } finally {
     await t.cleanup();
   }
 }
 
+async function runInstanceCheck(c: InstanceCheck, target: BackendUnderTest): Promise<void> {
+  const t = await createTestInstance(target);
+  try {
+    checkCapabilities(target, t.capabilities);
+    await c.run({
+      instance: t.instance,
+      capabilities: t.capabilities,
+      clock: t.clock,
+      dataDir: t.dataDir,
+      ref: (store = "conformance", project = "") => ({ store, project }),
+      record: (key: string, value: JsonValue, extra: Partial<PutRecord> = {}): PutRecord => ({
+        key,
+        value,
+        json: JSON.stringify(value),
+        taskId: "",
+        updatedAt: new Date(t.clock.now()).toISOString(),
+        ...extra,
+      }),
+    });
+  } finally {
+    await t.cleanup();
+  }
+}
+
 /**
- * Registers the conformance suite with vitest. Call it at the top level of a test file:
+ * Registers the conformance suite with your test runner. Call it at the top level of a test file:
  * `runConformanceSuite({ name: "my-backend", backend, options: ({ dataDir }) => ({ … }) })`.
  * Checks that need a capability the backend does not declare are skipped.
  */
 export function runConformanceSuite(options: ConformanceOptions): void {
   const { describe, it } = options.runner ?? globalRunner();
   const skip = new Set(options.skip ?? []);
-  const caps = options.backend.capabilities;
+  const caps = expectedCapabilities(options);
   describe(`@store/testkit conformance: ${options.name}`, () => {
     const groups = [...new Set(conformanceChecks.map((c) => c.group))];
     for (const group of groups) {

@@ -1,4 +1,10 @@
-import { type BackendInstance, defineBackend, type StoreEntry } from "@store/core";
+import {
+  BACKEND_SPECIFICATION_VERSION,
+  type BackendInstance,
+  conflict,
+  defineBackend,
+  type StoreEntry,
+} from "@store/core/backend";
 import { describe, expect, it } from "vitest";
 import { conformanceChecks, memoryBackend, runCheck } from "../src/index";
 
@@ -6,7 +12,7 @@ import { conformanceChecks, memoryBackend, runCheck } from "../src/index";
 function broken(name: string, breakIt: (inner: BackendInstance) => Partial<BackendInstance>) {
   return defineBackend({
     name,
-    specificationVersion: "v1",
+    specificationVersion: BACKEND_SPECIFICATION_VERSION,
     capabilities: memoryBackend.capabilities,
     async create(_options, context) {
       const inner = await memoryBackend.create({}, context);
@@ -124,8 +130,8 @@ describe("the suite catches broken backends", () => {
   it("one whose delete always says the key existed", async () => {
     const failed = await failures(
       broken("lying-delete", (inner) => ({
-        delete: async (ref, key) => {
-          await inner.delete(ref, key);
+        delete: async (ref, key, o) => {
+          await inner.delete(ref, key, o);
           return true;
         },
       })),
@@ -135,10 +141,87 @@ describe("the suite catches broken backends", () => {
 
   it("one whose prune miscounts", async () => {
     const failed = await failures(
-      broken("miscount", (inner) => ({ prune: async (ref, q) => (await inner.prune(ref, q)) + 1 })),
+      broken("miscount", (inner) => ({ prune: async (ref, q) => ((await inner.prune?.(ref, q)) ?? 0) + 1 })),
     );
     expect(failed).toContain(
       "prune: prune by count keeps the newest max_entries and returns how many it removed",
     );
+  });
+
+  // Core trims pages and filters expired entries again, so only the backend-level checks see these.
+  it("one that ignores limit", async () => {
+    const failed = await failures(
+      broken("ignores-limit", (inner) => ({ list: (ref, q) => inner.list(ref, { ...q, limit: 1000 }) })),
+    );
+    expect(failed).toContain("backend: list honours limit and offset itself");
+  });
+
+  it("one that ignores notBefore", async () => {
+    const failed = await failures(
+      broken("ignores-not-before", (inner) => ({
+        get: (ref, key) => inner.get(ref, key, {}),
+        list: (ref, q) => inner.list(ref, { ...q, notBefore: undefined }),
+      })),
+    );
+    expect(failed).toContain("backend: get and list honour notBefore themselves");
+  });
+
+  it("one that ignores after (but declares cursor)", async () => {
+    const failed = await failures(
+      broken("ignores-after", (inner) => ({ list: (ref, q) => inner.list(ref, { ...q, after: undefined }) })),
+    );
+    expect(failed).toContain("backend: list honours after: entries strictly after the position, ties by key");
+    expect(failed).toContain("cursor: listPage walks every entry once, in list order, while timestamps tie");
+  });
+
+  it("one whose versions restart after a delete", async () => {
+    const failed = await failures(
+      broken("forgets-versions", (inner) => {
+        // Counts writes per key from 1 and forgets the count on delete, as a naive backend would.
+        const counts = new Map<string, number>();
+        const id = (ref: { store: string; project: string }, key: string) =>
+          `${ref.store}/${ref.project}/${key}`;
+        return {
+          put: async (ref, record, o) => {
+            const v = await inner.put(ref, record, o);
+            if (typeof v !== "number") return v;
+            const n = (counts.get(id(ref, record.key)) ?? 0) + 1;
+            counts.set(id(ref, record.key), n);
+            return n;
+          },
+          delete: (ref, key, o) => {
+            counts.delete(id(ref, key));
+            return inner.delete(ref, key, o);
+          },
+        };
+      }),
+    );
+    expect(failed).toContain(
+      "backend: versions grow with every write and never repeat after delete or prune",
+    );
+  });
+
+  it("one that checks a condition but writes anyway (not atomic)", async () => {
+    const failed = await failures(
+      broken("writes-on-conflict", (inner) => ({
+        put: async (ref, record, o) => {
+          const outcome = await inner.put(ref, record, o);
+          if (typeof outcome === "number") return outcome;
+          await inner.put(ref, record, { ...o, ifVersion: undefined, ifAbsent: undefined });
+          return conflict(outcome.currentVersion);
+        },
+      })),
+    );
+    expect(failed).toContain("backend: conditional put: ifVersion and ifAbsent check and write in one step");
+    expect(failed).toContain(
+      "versions: put with ifVersion writes only over that version; a stale one is a CONFLICT that writes nothing",
+    );
+  });
+
+  it("one that declares a capability its instance turns off", async () => {
+    const failed = await failures(
+      broken("narrowed", (inner) => ({ capabilities: { cursor: false }, list: inner.list })),
+    );
+    expect(failed.length).toBe(conformanceChecks.length);
   });
 });

@@ -1,7 +1,8 @@
 import fs from "node:fs";
 import path from "node:path";
-import { ManifestError, type ManifestIssue } from "../errors";
+import { ManifestError, type ManifestIssue, StoreError } from "../errors";
 import { ResourceSet } from "../resources";
+import { decodeUtf8 } from "../utf8";
 import { objectDocuments, type ParsedDocument, parseYamlDocuments } from "./parse";
 import { validateDocuments } from "./validate";
 
@@ -26,7 +27,13 @@ export function loadManifests(...inputs: ManifestInput[]): ResourceSet {
   for (const input of inputs) {
     if ("text" in input) {
       order.push(input.file);
-      add(parseYamlDocuments(input.text, input.file));
+      if (input.text.length > MAX_MANIFEST_BYTES) {
+        issues.push({
+          path: "",
+          file: input.file ?? "<input>",
+          message: `larger than ${MAX_MANIFEST_BYTES} bytes: not a manifest`,
+        });
+      } else add(parseYamlDocuments(input.text, input.file));
     } else if ("objects" in input) {
       add(objectDocuments(input.objects, input.origin));
     } else {
@@ -81,12 +88,40 @@ export function manifestFiles(paths: string[], issues: ManifestIssue[] = []): st
   return files;
 }
 
+/** The largest manifest file read; manifests are configuration, so anything bigger is a mistake. */
+export const MAX_MANIFEST_BYTES = 16 * 1024 * 1024;
+
+/**
+ * Reads at most MAX_MANIFEST_BYTES (an endless input such as /dev/zero must not exhaust memory) and
+ * decodes strict UTF-8 (invalid bytes are an error naming their offset, never U+FFFD).
+ */
 function readText(file: string, issues: ManifestIssue[]): string {
+  let fd: number | undefined;
   try {
-    return fs.readFileSync(file, "utf8");
+    fd = fs.openSync(file, "r");
+    const buffer = Buffer.allocUnsafe(MAX_MANIFEST_BYTES + 1);
+    let length = 0;
+    for (;;) {
+      const n = fs.readSync(fd, buffer, length, buffer.length - length, null);
+      if (n === 0) break;
+      length += n;
+      if (length > MAX_MANIFEST_BYTES) {
+        issues.push({ path: "", file, message: `larger than ${MAX_MANIFEST_BYTES} bytes: not a manifest` });
+        return "";
+      }
+    }
+    return decodeUtf8(buffer.subarray(0, length), "manifest", "INVALID_MANIFEST");
   } catch (error) {
-    issues.push({ path: "", file, message: `cannot read: ${(error as Error).message}` });
+    issues.push({
+      path: "",
+      file,
+      message: StoreError.isInstance(error)
+        ? error.message.replace(/^invalid manifest: /, "")
+        : `cannot read: ${(error as Error).message}`,
+    });
     return "";
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
   }
 }
 

@@ -1,6 +1,7 @@
-import { type Document, isMap, isScalar, isSeq, LineCounter, type Node, parseAllDocuments } from "yaml";
+import type { Document, Node } from "yaml";
 import type { ManifestIssue } from "../errors";
 import type { ManifestDocument, SourceLocation } from "../resources";
+import { lazyRequire } from "../schema/lazy-require";
 
 /** A document with a way back to positions in its text, so errors can say `file:line:col`. */
 export interface ParsedDocument {
@@ -18,8 +19,10 @@ export function parseYamlDocuments(
   text: string,
   file?: string,
 ): { documents: ParsedDocument[]; issues: ManifestIssue[] } {
-  const lineCounter = new LineCounter();
-  const docs = parseAllDocuments(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
+  // Loaded on first use: a command with no manifest to read never loads the YAML parser.
+  const yaml = lazyRequire("yaml") as typeof import("yaml");
+  const lineCounter = new yaml.LineCounter();
+  const docs = yaml.parseAllDocuments(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
   const issues: ManifestIssue[] = [];
   const documents: ParsedDocument[] = [];
   const at = (offset: number | undefined): SourceLocation => {
@@ -63,7 +66,7 @@ export function parseYamlDocuments(
     documents.push({
       document: value as ManifestDocument,
       source,
-      locate: (path, atKey = false) => at(locate(doc, path, atKey)),
+      locate: (path, atKey = false) => at(locate(yaml, doc, path, atKey)),
     });
   }
   return { documents, issues };
@@ -92,13 +95,19 @@ export function objectDocuments(
 }
 
 function yamlMessage(code: string, message: string, culprit: string): string {
+  if (/call stack/i.test(message)) return "nested too deeply to read (hundreds of levels)";
   if (code === "DUPLICATE_KEY")
     return `duplicate key "${culprit.trim()}": a key may appear only once in a mapping`;
   return `YAML syntax: ${message.split("\n")[0] ?? message}`;
 }
 
 /** The offset of a field path in a document: its value node, or its key node when `atKey`. */
-function locate(doc: Document, path: (string | number)[], atKey: boolean): number | undefined {
+function locate(
+  { isMap, isScalar, isSeq }: typeof import("yaml"),
+  doc: Document,
+  path: (string | number)[],
+  atKey: boolean,
+): number | undefined {
   let node = doc.contents as Node | null;
   let offset = node?.range?.[0];
   for (let i = 0; i < path.length; i++) {

@@ -1,7 +1,5 @@
 import path from "node:path";
-import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
-import providerSchema from "../../schemas/storebackendprovider.schema.json";
-import storeSchema from "../../schemas/workflowstore.schema.json";
+import type { ErrorObject } from "ajv";
 import type { ManifestIssue } from "../errors";
 import {
   type LoadedDocument,
@@ -9,7 +7,9 @@ import {
   type StoreBackendProviderConfig,
   type WorkflowStoreConfig,
 } from "../resources";
-import { collapseAnyOf, SchemaValidators } from "../schema-validator";
+import { collapseAnyOf } from "../schema/errors";
+import { SchemaValidators } from "../schema/validators";
+import { validateProvider, validateStore } from "./compiled-validators";
 import type { ParsedDocument } from "./parse";
 
 /** The apiVersions both kinds load under: the seed's group and this project's own. */
@@ -18,15 +18,13 @@ export const KINDS = { store: "WorkflowStore", provider: "StoreBackendProvider" 
 /** Annotation recording where relative paths of a provider resolve (kept when `apply` copies it). */
 export const BASE_DIR_ANNOTATION = "wfstore.dev/base-dir";
 
-let compiled: { store: ValidateFunction; provider: ValidateFunction } | undefined;
+/** A manifest validator generated at development time (scripts/compile-manifest-validators.mjs). */
+type CompiledValidator = ((data: unknown) => boolean) & { errors?: ErrorObject[] | null };
 
-function manifestValidators() {
-  if (!compiled) {
-    const ajv = new Ajv({ allErrors: true, verbose: true, strict: false, $data: false });
-    compiled = { store: ajv.compile(storeSchema), provider: ajv.compile(providerSchema) };
-  }
-  return compiled;
-}
+const manifestValidators = {
+  store: validateStore as CompiledValidator,
+  provider: validateProvider as CompiledValidator,
+};
 
 export interface ValidationResult {
   resources: ResourceSet;
@@ -69,7 +67,7 @@ export function validateDocuments(
       continue;
     }
     const isStore = doc.kind === KINDS.store;
-    const validate = isStore ? manifestValidators().store : manifestValidators().provider;
+    const validate = isStore ? manifestValidators.store : manifestValidators.provider;
     const before = issues.length;
     if (!validate(doc)) issues.push(...schemaIssues(validate.errors ?? [], issue));
 

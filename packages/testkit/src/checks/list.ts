@@ -1,6 +1,6 @@
+import { compareKeys } from "@store/core/backend";
 import { type Check, check } from "../check";
 import { expect } from "../expect";
-import { compareKeys } from "../order";
 
 /** Keys whose order differs between UTF-16 (JavaScript) and UTF-8 byte or locale order. */
 export const ORDER_KEYS = ["b", "B", "a", "ä", "z", "😀", "\uff61", "\ue000", "a-b", "10", "9", "A"];
@@ -56,60 +56,45 @@ export const listChecks: Check[] = [
 ];
 
 export const cursorChecks: Check[] = [
-  check(
-    "cursor",
-    "listPage walks every entry once, in list order, while timestamps tie",
-    async (t) => {
-      const s = t.store();
-      for (let i = 0; i < 53; i++) {
-        await s.put(`k${String(i).padStart(2, "0")}`, i);
-        if (i % 7 === 0) t.clock.advance(1);
-      }
-      const expected = (await s.list({ limit: 1000 })).map((e) => e.key);
-      const seen: string[] = [];
-      let cursor: string | undefined;
-      let pages = 0;
-      do {
-        const page = await s.listPage({ limit: 10, ...(cursor ? { cursor } : {}) });
-        seen.push(...page.entries.map((e) => e.key));
-        cursor = page.nextCursor;
-        pages++;
-      } while (cursor && pages < 20);
-      expect(seen).toEqual(expected);
-      expect(pages).toBe(6);
-    },
-    { requires: ["cursor"] },
-  ),
-  check(
-    "cursor",
-    "a cursor stays valid when newer entries arrive",
-    async (t) => {
-      const s = t.store();
-      for (let i = 0; i < 10; i++) {
-        await s.put(`old${i}`, i);
-        t.clock.advance(1);
-      }
-      const first = await s.listPage({ limit: 4 });
-      t.clock.advance(100);
-      await s.put("newer", 1);
-      const second = await s.listPage({ limit: 4, cursor: first.nextCursor });
-      expect(first.entries.map((e) => e.key)).toEqual(["old9", "old8", "old7", "old6"]);
-      expect(second.entries.map((e) => e.key)).toEqual(["old5", "old4", "old3", "old2"]);
-    },
-    { requires: ["cursor"] },
-  ),
-  check(
-    "cursor",
-    "entries() streams the whole store in list order",
-    async (t) => {
-      const s = t.store();
-      await s.import(Array.from({ length: 1234 }, (_, i) => ({ key: `k${i}`, value: i })));
-      const keys: string[] = [];
-      for await (const e of s.entries({ batchSize: 100 })) keys.push(e.key);
-      expect(keys).toHaveLength(1234);
-      expect(keys).toEqual([...keys].sort(compareKeys));
-      expect(new Set(keys).size).toBe(1234);
-    },
-    { requires: ["cursor"] },
-  ),
+  check("cursor", "listPage walks every entry once, in list order, while timestamps tie", async (t) => {
+    const s = t.store();
+    for (let i = 0; i < 53; i++) {
+      await s.put(`k${String(i).padStart(2, "0")}`, i);
+      if (i % 7 === 0) t.clock.advance(1);
+    }
+    const expected = (await s.list({ limit: 1000 })).map((e) => e.key);
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    let pages = 0;
+    do {
+      const page = await s.listPage({ limit: 10, ...(cursor ? { cursor } : {}) });
+      seen.push(...page.entries.map((e) => e.key));
+      cursor = page.nextCursor;
+      pages++;
+    } while (cursor && pages < 20);
+    expect(seen).toEqual(expected);
+    expect(pages).toBe(6);
+  }),
+  check("cursor", "a cursor stays valid when newer entries arrive", async (t) => {
+    const s = t.store();
+    for (let i = 0; i < 10; i++) {
+      await s.put(`old${i}`, i);
+      t.clock.advance(1);
+    }
+    const first = await s.listPage({ limit: 4 });
+    t.clock.advance(100);
+    await s.put("newer", 1);
+    const second = await s.listPage({ limit: 4, cursor: first.nextCursor });
+    expect(first.entries.map((e) => e.key)).toEqual(["old9", "old8", "old7", "old6"]);
+    expect(second.entries.map((e) => e.key)).toEqual(["old5", "old4", "old3", "old2"]);
+  }),
+  check("cursor", "entries() streams the whole store in list order", async (t) => {
+    const s = t.store();
+    await s.import(Array.from({ length: 1234 }, (_, i) => ({ key: `k${i}`, value: i })));
+    const keys: string[] = [];
+    for await (const e of s.entries({ batchSize: 100 })) keys.push(e.key);
+    expect(keys).toHaveLength(1234);
+    expect(keys).toEqual([...keys].sort(compareKeys));
+    expect(new Set(keys).size).toBe(1234);
+  }),
 ];

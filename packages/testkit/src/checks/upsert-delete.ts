@@ -11,8 +11,9 @@ export const upsertChecks: Check[] = [
       await s.put("k", { v: 1 }, { taskId: "first" });
       t.clock.set("2026-03-02T11:30:00.500Z");
       const r = await s.put("k", { v: 2 }, { taskId: "second" });
-      expect(r).toEqual({ key: "k", updatedAt: "2026-03-02T11:30:00.500Z", taskId: "second" });
+      expect(r).toMatchObject({ key: "k", updatedAt: "2026-03-02T11:30:00.500Z", taskId: "second" });
       expect(await s.getEntry("k")).toEqual({
+        version: r.version,
         key: "k",
         value: { v: 2 },
         createdAt: "2026-03-01T10:00:00.000Z",

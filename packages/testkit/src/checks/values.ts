@@ -38,7 +38,7 @@ export const valueChecks: Check[] = [
     expect(await s.get("never-written")).toBeUndefined();
     expect(await s.getEntry("never-written")).toBeUndefined();
     const r = await t.manager.execute({ op: "get", store: s.name, key: "nothing" });
-    expect(r).toEqual({ op: "get", found: true, value: null });
+    expect(r).toMatchObject({ op: "get", found: true, value: null });
     expect(await t.manager.execute({ op: "get", store: s.name, key: "never-written" })).toEqual({
       op: "get",
       found: false,
@@ -54,7 +54,7 @@ export const valueChecks: Check[] = [
   check("values", "entries carry RFC 3339 UTC timestamps with milliseconds and the task id", async (t) => {
     const s = t.store();
     t.clock.set("2026-11-26T08:40:00.123Z");
-    await s.put("k", 1, { taskId: "task-7" });
+    const { version } = await s.put("k", 1, { taskId: "task-7" });
     const e = await s.getEntry("k");
     expect(e).toEqual({
       key: "k",
@@ -62,6 +62,7 @@ export const valueChecks: Check[] = [
       createdAt: "2026-11-26T08:40:00.123Z",
       updatedAt: "2026-11-26T08:40:00.123Z",
       taskId: "task-7",
+      version,
     });
     await s.put("no-task", 2);
     expect((await s.getEntry("no-task"))?.taskId).toBe("");

@@ -1,20 +1,19 @@
-import type { ListCursor, StoreEntry } from "@store/core";
+import type { ListCursor } from "./types";
+
+type Positioned = Pick<ListCursor, "updatedAt" | "key">;
 
 /** Keys compare as JavaScript strings do (UTF-16 code units); every backend must agree. */
 export function compareKeys(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** List order of brief §3: newest `updatedAt` first, ties by key ascending. */
-export function compareListOrder(
-  a: Pick<StoreEntry, "updatedAt" | "key">,
-  b: Pick<StoreEntry, "updatedAt" | "key">,
-) {
+/** List order: newest `updatedAt` first, ties by key ascending. */
+export function compareListOrder(a: Positioned, b: Positioned): number {
   if (a.updatedAt !== b.updatedAt) return a.updatedAt > b.updatedAt ? -1 : 1;
   return compareKeys(a.key, b.key);
 }
 
 /** True when `entry` comes strictly after `cursor` in list order. */
-export function isAfter(entry: Pick<StoreEntry, "updatedAt" | "key">, cursor: ListCursor): boolean {
+export function isAfter(entry: Positioned, cursor: Positioned): boolean {
   return compareListOrder(entry, cursor) > 0;
 }
