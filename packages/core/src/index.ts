@@ -44,6 +44,7 @@ export {
 export type { ImportEntry } from "./store/import-record";
 export { SKIP_UPDATE, type UpdateFunction, type UpdateOptions, type UpdateResult } from "./store/update";
 export { printable } from "./text";
+export { decodeUtf8 } from "./utf8";
 export type {
   JsonValue,
   PutResult,
