@@ -5,7 +5,7 @@ import fs from "node:fs";
 import path from "node:path";
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..");
-const dirs = ["packages", "apps"].flatMap((d) =>
+const dirs = ["packages", "apps", "examples"].flatMap((d) =>
   fs.existsSync(path.join(root, d))
     ? fs.readdirSync(path.join(root, d)).map((p) => path.join(root, d, p))
     : [],

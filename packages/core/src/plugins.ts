@@ -1,3 +1,4 @@
+import fs from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
@@ -33,8 +34,7 @@ export async function importBackendPackage(
   } catch (first) {
     if (!isNotFound(first, packageName)) throw loadFailed(packageName, first);
     try {
-      const requireFrom = createRequire(path.join(resolveFrom, "package.json"));
-      mod = await import(pathToFileURL(requireFrom.resolve(packageName)).href);
+      mod = await import(pathToFileURL(resolveFromProject(packageName, resolveFrom)).href);
     } catch (second) {
       if (!isNotFound(second, packageName)) throw loadFailed(packageName, second);
       throw new StoreError(
@@ -66,6 +66,42 @@ export function backendOfModule(mod: unknown, what: string): BackendDefinition<u
 function checked(definition: BackendDefinition<unknown>, what: string): BackendDefinition<unknown> {
   checkSpecificationVersion(definition.specificationVersion, what);
   return definition;
+}
+
+/**
+ * The entry file of `packageName` as seen from the project at `resolveFrom`. `require.resolve` knows
+ * every layout (workspaces, Yarn PnP) but only the `require` condition, so an ESM-only package
+ * (`exports: { import: … }`) is found by reading its package.json, preferring `import`.
+ */
+function resolveFromProject(packageName: string, resolveFrom: string): string {
+  try {
+    return createRequire(path.join(resolveFrom, "package.json")).resolve(packageName);
+  } catch (error) {
+    if ((error as { code?: string }).code !== "ERR_PACKAGE_PATH_NOT_EXPORTED") throw error;
+    const entry = esmEntry(packageName, resolveFrom);
+    if (entry === undefined) throw error;
+    return entry;
+  }
+}
+
+function esmEntry(packageName: string, from: string): string | undefined {
+  for (let dir = path.resolve(from); ; dir = path.dirname(dir)) {
+    const packageDir = path.join(dir, "node_modules", packageName);
+    const manifest = path.join(packageDir, "package.json");
+    if (fs.existsSync(manifest)) {
+      let entry = (JSON.parse(fs.readFileSync(manifest, "utf8")) as { exports?: unknown }).exports;
+      if (typeof entry === "object" && entry !== null && !Array.isArray(entry) && "." in entry) {
+        entry = (entry as Record<string, unknown>)["."];
+      }
+      // Conditions, nested: node, then import, then default.
+      for (let depth = 0; depth < 8 && typeof entry === "object" && entry !== null; depth++) {
+        const c = entry as Record<string, unknown>;
+        entry = Array.isArray(entry) ? entry[0] : (c.node ?? c.import ?? c.default);
+      }
+      return typeof entry === "string" ? path.join(packageDir, entry) : undefined;
+    }
+    if (path.dirname(dir) === dir) return undefined;
+  }
 }
 
 function isNotFound(error: unknown, packageName: string): boolean {

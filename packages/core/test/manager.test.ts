@@ -140,6 +140,33 @@ export default {
     );
   });
 
+  it("loads an ESM-only plugin package (exports with only an import condition) by name", async () => {
+    const project = fs.mkdtempSync(path.join(os.tmpdir(), "wfstore-plugin-"));
+    const pkg = path.join(project, "node_modules", "@acme", "store-backend-esm");
+    fs.mkdirSync(path.join(pkg, "dist"), { recursive: true });
+    fs.writeFileSync(
+      path.join(pkg, "package.json"),
+      JSON.stringify({
+        name: "@acme/store-backend-esm",
+        type: "module",
+        exports: { ".": { import: { types: "./dist/index.d.ts", default: "./dist/index.js" } } },
+      }),
+    );
+    fs.writeFileSync(
+      path.join(pkg, "dist", "index.js"),
+      `const data = new Map();
+export default { [Symbol.for("@store/core.backend")]: true, name: "esm", specificationVersion: "v2", capabilities: {},
+  create: () => ({ get: (r, k) => data.get(k), put: (r, e) => { data.set(e.key, { ...e, createdAt: e.updatedAt, version: 1 }); return 1; },
+    delete: (r, k) => data.delete(k), list: () => [...data.values()], close() {} }) };\n`,
+    );
+    const m = manager({
+      resolveFrom: project,
+      yaml: `${storeDoc("s", "  provider: esm")}---\napiVersion: wfstore.dev/v1\nkind: StoreBackendProvider\nmetadata: { name: esm }\nspec:\n  plugin: "@acme/store-backend-esm"\n`,
+    });
+    await m.store("s").put("k", "v");
+    expect(await m.store("s").get("k")).toBe("v");
+  });
+
   it("refuses a backend written against another contract version, naming the upgrade", async () => {
     expect(
       await codeOf(() =>

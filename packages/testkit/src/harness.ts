@@ -21,7 +21,7 @@ export interface BackendUnderTest {
    * check with that check's data dir. Give each call its own namespace (a schema, a key prefix) when
    * the backend keeps data outside the data dir.
    */
-  options?: (context: { dataDir: string }) => Awaitable<Record<string, unknown>>;
+  options?: (context: { dataDir: string; check?: string }) => Awaitable<Record<string, unknown>>;
   /** Removes what an instance created outside the data dir (a schema, keys); after each check. */
   cleanup?: (options: Record<string, unknown>) => Awaitable<void>;
   /** Largest value the suite writes. Default: core's 16 MiB. */
@@ -39,6 +39,8 @@ export interface TestManagerOptions extends BackendUnderTest {
   now?: () => number;
   dataDir?: string;
   managerOptions?: Partial<StoreManagerOptions>;
+  /** The name of the check this manager is for, passed on to `options` (to name a namespace). */
+  check?: string;
 }
 
 export interface TestManager {
@@ -60,7 +62,7 @@ function tempDir(): string {
 export async function createTestManager(options: TestManagerOptions): Promise<TestManager> {
   const dataDir = options.dataDir ?? tempDir();
   const clock = new FakeClock();
-  const backendOptions = (await options.options?.({ dataDir })) ?? {};
+  const backendOptions = (await options.options?.({ dataDir, check: options.check })) ?? {};
   const resources = new ResourceSet({
     providers: [
       {
@@ -105,10 +107,10 @@ export interface TestInstance {
 }
 
 /** The backend's own instance, created as core creates it, with a fake clock and a fresh data dir. */
-export async function createTestInstance(target: BackendUnderTest): Promise<TestInstance> {
+export async function createTestInstance(target: BackendUnderTest, check?: string): Promise<TestInstance> {
   const dataDir = tempDir();
   const clock = new FakeClock();
-  const options = (await target.options?.({ dataDir })) ?? {};
+  const options = (await target.options?.({ dataDir, check })) ?? {};
   const context: BackendContext = {
     dataDir,
     providerName: PROVIDER_UNDER_TEST,

@@ -72,7 +72,7 @@ export async function runCheck(c: Check, target: BackendUnderTest): Promise<void
 }
 
 async function runStoreCheck(c: StoreCheck, target: BackendUnderTest): Promise<void> {
-  const t = await createTestManager({ ...target, ...(c.stores ? { stores: c.stores } : {}) });
+  const t = await createTestManager({ ...target, check: c.name, ...(c.stores ? { stores: c.stores } : {}) });
   try {
     // The capabilities of this instance: resolving a store creates it.
     const probe = await t.manager.resolve("conformance", "");
@@ -92,7 +92,7 @@ async function runStoreCheck(c: StoreCheck, target: BackendUnderTest): Promise<v
 }
 
 async function runInstanceCheck(c: InstanceCheck, target: BackendUnderTest): Promise<void> {
-  const t = await createTestInstance(target);
+  const t = await createTestInstance(target, c.name);
   try {
     checkCapabilities(target, t.capabilities);
     await c.run({
