@@ -2,18 +2,22 @@
 // Reference provider for @store/backend-command, protocol v2, persistent: entries are kept in memory
 // and every write is appended to a journal (`wfstore-kv.jsonl` in $KV_DIR, default the working
 // directory) before it is acknowledged. On start the journal is replayed and compacted.
+// Versions: every write of a key stores a larger version; `floor` (per project) is the highest version
+// ever removed, so a re-created key never repeats one. Requests are handled one at a time, so checking
+// `if_version` / `if_absent` and writing are one step.
 import fs from "node:fs";
 import path from "node:path";
 import { createInterface } from "node:readline";
 
 const file = path.resolve(process.env.KV_DIR ?? ".", "wfstore-kv.jsonl");
-const tables = new Map(); // "store\0project" -> { entries: Map(key -> entry), sorted: entry[] | undefined }
+// "store\0project" -> { entries: Map(key -> entry), sorted: entry[] | undefined, floor }
+const tables = new Map();
 
 function table(store, project) {
   const id = `${store}\0${project}`;
   let t = tables.get(id);
   if (!t) {
-    t = { store, project, entries: new Map(), sorted: undefined };
+    t = { store, project, entries: new Map(), sorted: undefined, floor: 0 };
     tables.set(id, t);
   }
   return t;
@@ -45,17 +49,15 @@ function search(all, test) {
   return lo;
 }
 
+// A change is {entry} (a write, its version already set) or {delete: key}; both may raise the floor.
 function apply(t, change) {
   t.sorted = undefined;
+  if (change.floor !== undefined) t.floor = Math.max(t.floor, change.floor);
   if (change.delete !== undefined) return t.entries.delete(change.delete);
-  const e = change.entry;
-  t.entries.set(e.key, {
-    ...e,
-    created_at: e.created_at ?? t.entries.get(e.key)?.created_at ?? e.updated_at,
-  });
+  if (change.entry) t.entries.set(change.entry.key, change.entry);
 }
 
-// Replay, then compact: the journal holds one line per live entry again.
+// Replay, then compact: the journal holds one line per live entry (and per floor) again.
 if (fs.existsSync(file)) {
   for (const line of fs.readFileSync(file, "utf8").split("\n")) {
     if (!line) continue;
@@ -69,9 +71,11 @@ if (fs.existsSync(file)) {
   }
 }
 const compacted = [];
-for (const t of tables.values())
-  for (const e of t.entries.values())
-    compacted.push(JSON.stringify({ store: t.store, project: t.project, entry: e }));
+for (const t of tables.values()) {
+  const at = { store: t.store, project: t.project };
+  if (t.floor > 0) compacted.push(JSON.stringify({ ...at, floor: t.floor }));
+  for (const e of t.entries.values()) compacted.push(JSON.stringify({ ...at, entry: e }));
+}
 fs.mkdirSync(path.dirname(file), { recursive: true });
 fs.writeFileSync(`${file}.tmp`, compacted.length ? `${compacted.join("\n")}\n` : "");
 fs.renameSync(`${file}.tmp`, file);
@@ -88,22 +92,53 @@ function write(m, changes) {
   return t;
 }
 
+/** The entry as stored: its version is the next one (an import's version never goes backwards). */
+function stored(t, e, old = t.entries.get(e.key)) {
+  const version = old ? Math.max(old.version, e.version ?? 0) + 1 : Math.max(t.floor + 1, e.version ?? 0);
+  return { ...e, created_at: e.created_at ?? old?.created_at ?? e.updated_at, version };
+}
+
+/** A failed if_absent / if_version: the reply, naming the live entry's version. */
+function conflict(m, key) {
+  const e = table(m.store, m.project).entries.get(key);
+  const live = e && !expired(e, m.not_before) ? e : undefined;
+  const failed = (m.if_absent && live) || (m.if_version !== undefined && live?.version !== m.if_version);
+  return failed ? { error: { code: "CONFLICT", current_version: live?.version ?? null } } : undefined;
+}
+
 const ops = {
-  hello: () => ({ protocol: 2, capabilities: { cursor: true, not_before: true, put_many: true } }),
+  hello: () => ({
+    ok: true,
+    protocol: 2,
+    capabilities: { cursor: true, put_many: true, conditional_writes: true },
+  }),
   get(m) {
     const e = table(m.store, m.project).entries.get(m.key);
-    return { entry: e && !expired(e, m.not_before) ? e : null };
+    return { ok: true, entry: e && !expired(e, m.not_before) ? e : null };
   },
-  put: (m) => void write(m, [{ entry: m.entry }]),
-  put_many: (m) =>
-    void write(
+  put(m) {
+    const refused = conflict(m, m.entry.key);
+    if (refused) return refused;
+    const entry = stored(table(m.store, m.project), m.entry);
+    write(m, [{ entry }]);
+    return { ok: true, version: entry.version };
+  },
+  put_many(m) {
+    const t = table(m.store, m.project);
+    const batch = new Map(); // later repeats of a key build on the version written before them
+    for (const e of m.entries) batch.set(e.key, stored(t, e, batch.get(e.key) ?? t.entries.get(e.key)));
+    write(
       m,
-      m.entries.map((entry) => ({ entry })),
-    ),
+      [...batch.values()].map((entry) => ({ entry })),
+    );
+    return { ok: true };
+  },
   delete(m) {
-    const existed = table(m.store, m.project).entries.has(m.key);
-    write(m, existed ? [{ delete: m.key }] : []);
-    return { existed };
+    const refused = conflict(m, m.key);
+    if (refused) return refused;
+    const e = table(m.store, m.project).entries.get(m.key);
+    write(m, e ? [{ delete: m.key, floor: e.version }] : []);
+    return { ok: true, existed: e !== undefined && !expired(e, m.not_before) };
   },
   list(m) {
     const all = sorted(table(m.store, m.project));
@@ -112,7 +147,7 @@ const ops = {
     const from = m.after ? search(all, (e) => order(e, m.after) > 0) : 0;
     const to = m.not_before === undefined ? all.length : search(all, (e) => expired(e, m.not_before));
     const start = Math.min(from + m.offset, to);
-    return { entries: all.slice(start, Math.min(start + m.limit, to)) };
+    return { ok: true, entries: all.slice(start, Math.min(start + m.limit, to)) };
   },
   prune(m) {
     const doomed = sorted(table(m.store, m.project)).filter(
@@ -122,9 +157,9 @@ const ops = {
     );
     write(
       m,
-      doomed.map((e) => ({ delete: e.key })),
+      doomed.map((e) => ({ delete: e.key, floor: e.version })),
     );
-    return { removed: doomed.length };
+    return { ok: true, removed: doomed.length };
   },
 };
 
@@ -141,7 +176,7 @@ createInterface({ input: process.stdin, crlfDelay: Number.POSITIVE_INFINITY }).o
     m = JSON.parse(line);
     const op = ops[m.op];
     reply = op
-      ? { id: m.id, ok: true, ...op(m) }
+      ? { id: m.id, ...op(m) }
       : { id: m.id, error: { code: "UNSUPPORTED", message: `unknown op "${m.op}"` } };
   } catch (error) {
     reply = { id: m?.id ?? null, error: { message: String(error?.message ?? error) } };

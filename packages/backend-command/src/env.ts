@@ -1,7 +1,7 @@
 /**
- * The host variables every command gets: enough to find programs, a home and a temp dir, and to
- * decode text the way the user does. Nothing else of the host (tokens, keys) leaks unless the
- * manifest names it in `env`.
+ * The host variables every command and provider process gets: enough to find programs, a home and a
+ * temp dir, and to decode text the way the user does. Nothing else of the host (tokens, keys) leaks
+ * unless the manifest names it in `env`.
  */
 export const HOST_ENV_NAMES: readonly string[] = [
   "PATH",
@@ -15,7 +15,7 @@ export const HOST_ENV_NAMES: readonly string[] = [
   "LANGUAGE",
 ];
 
-/** The base environment of one backend instance: the minimal host set, then the listed names. */
+/** The base environment of one backend instance: the minimal host set (and `LC_*`), then the listed names. */
 export function baseEnvironment(
   listed: readonly string[],
   host: NodeJS.ProcessEnv = process.env,

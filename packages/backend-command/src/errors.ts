@@ -1,16 +1,15 @@
-import { StoreError, type StoreErrorCode } from "@store/core";
+import {
+  backendErrors,
+  printable,
+  type StoreError,
+  type StoreErrorCode,
+  type StoreRef,
+} from "@store/core/backend";
+import { COMMAND_BACKEND_NAME } from "./options";
 
-/** The name every message of this backend starts with. */
-export const BACKEND_NAME = "command";
+export const errors = backendErrors(COMMAND_BACKEND_NAME);
 
-/** The first bytes of some output, quoted, for protocol errors. */
-export function quoteStart(text: string | Buffer, max = 120): string {
-  const s = typeof text === "string" ? text : text.subarray(0, max * 4).toString("utf8");
-  const head = s.length > max ? `${s.slice(0, max)}…` : s;
-  return JSON.stringify(head);
-}
-
-/** What an op is doing, for messages: `get of key "k" in store "s"` (project named when set). */
+/** What an op is doing, for messages and `details`. */
 export interface OpLabel {
   provider: string;
   op: string;
@@ -19,37 +18,42 @@ export interface OpLabel {
   key?: string;
 }
 
+export function opLabel(provider: string, op: string, ref: StoreRef, key?: string): OpLabel {
+  return { provider, op, store: ref.store, project: ref.project, ...(key === undefined ? {} : { key }) };
+}
+
+/**
+ * `get of key "k" in store "s" (project "p")`, or just the op when it concerns no store (`start`). A
+ * key may hold bidi characters: they are shown escaped.
+ */
 export function describeOp(label: OpLabel): string {
-  const key = label.key === undefined ? "" : ` of key ${JSON.stringify(label.key)}`;
+  if (!label.store) return label.op;
+  const key = label.key === undefined ? "" : ` of key ${printable(JSON.stringify(label.key))}`;
   const project = label.project ? ` (project "${label.project}")` : "";
   return `${label.op}${key} in store "${label.store}"${project}`;
 }
 
+/** `command: provider "p": get of key "k" in store "s": <reason>`, with the label in `details`. */
 export function providerError(
   code: StoreErrorCode,
   label: OpLabel,
   reason: string,
   options: { cause?: unknown; details?: Record<string, unknown> } = {},
 ): StoreError {
-  return new StoreError(
-    code,
-    `${BACKEND_NAME}: provider "${label.provider}": ${describeOp(label)}: ${reason}`,
-    {
-      ...(options.cause === undefined ? {} : { cause: options.cause }),
-      details: {
-        provider: label.provider,
-        op: label.op,
-        store: label.store,
-        project: label.project,
-        ...(label.key === undefined ? {} : { key: label.key }),
-        reason,
-        ...options.details,
-      },
-    },
-  );
+  return errors.error(code, `provider "${label.provider}": ${describeOp(label)}: ${reason}`, {
+    ...(options.cause === undefined ? {} : { cause: options.cause }),
+    details: { ...label, reason, ...options.details },
+  });
 }
 
-/** `…: <reason>; stderr: <tail>` when there is a tail worth showing. */
+/**
+ * `<reason>; stderr: <tail>`. The tail is the provider's own text: control and bidi characters are
+ * escaped, so it can neither clear a terminal nor reorder the message around it.
+ */
 export function withStderr(reason: string, stderr: string): string {
-  return stderr ? `${reason}; stderr: ${stderr}` : `${reason} (no stderr)`;
+  return stderr ? `${reason}; stderr: ${printable(stderr)}` : `${reason} (no stderr)`;
+}
+
+export function closedError(label: OpLabel): StoreError {
+  return errors.closed(`provider "${label.provider}": ${describeOp(label)}`);
 }

@@ -1,47 +1,39 @@
-import { type BackendInstance, defineBackend } from "@store/core";
-import { type CommandBackendOptions, optionsSchema, resolveOptions } from "./options";
-import { CommandsInstance } from "./v1";
-import { ProcessInstance } from "./v2";
+import { BACKEND_SPECIFICATION_VERSION, defineBackend } from "@store/core/backend";
+import { createCommandBackend } from "./backend";
+import { COMMAND_BACKEND_NAME, type CommandBackendOptions, commandOptionsSchema } from "./options";
 
 export { HOST_ENV_NAMES } from "./env";
-export type { CommandBackendOptions, CommandLine, CommandSet } from "./options";
 export {
+  COMMAND_BACKEND_NAME,
+  type CommandBackendOptions,
+  type CommandLine,
+  type CommandSet,
+  commandOptionsSchema,
   DEFAULT_MAX_OUTPUT_BYTES,
   DEFAULT_TIMEOUT_SECONDS,
   DEFAULT_V1_CONCURRENCY,
   DEFAULT_V2_CONCURRENCY,
 } from "./options";
-export { MAX_ENV_STRING_BYTES } from "./v1";
-export { PROTOCOL_VERSION, type ProviderCapabilities } from "./v2";
-
-/** The name core registers this backend under: it serves every provider with `commands:` or `process:`. */
-export const COMMAND_BACKEND_NAME = "command";
+export { TRACE_ELIDE_AT } from "./trace";
+export { CONFLICT_EXIT_CODE } from "./v1/outcome";
+export { MAX_ENV_STRING_BYTES, VALUE_ENV_MAX_BYTES } from "./v1/value";
+export { PROTOCOL_VERSION, type ProviderCapabilities } from "./v2/handshake";
 
 /**
  * Any program as a store provider: protocol v1 spawns one command per op (seed-compatible), protocol
  * v2 keeps one process and pipelines JSON-line requests to it.
  *
- * Capabilities are per definition, so they describe what this backend guarantees for both protocols:
- * keyset paging is native in v2 providers that announce it and emulated over LIMIT/OFFSET otherwise;
- * prune is declared, and a v1 provider without a prune command answers UNSUPPORTED.
+ * The definition declares what some provider can do natively; every instance narrows it to what its
+ * provider does (`instance.capabilities`): `cursor` only for a v2 provider that announces it, `prune`
+ * unless a v1 provider has no prune command, `conditionalWrites` for a v1 provider that declares
+ * `conditional_writes` and a v2 provider that announces it. Core emulates or refuses the rest.
  */
 export const commandBackend = defineBackend<CommandBackendOptions>({
   name: COMMAND_BACKEND_NAME,
-  specificationVersion: "v1",
-  capabilities: {
-    retentionOnPut: false,
-    cursor: true,
-    prune: true,
-    ttlFilter: false,
-    preservesTimestamps: true,
-    putMany: true,
-  },
-  optionsSchema,
-  create(options, context): BackendInstance {
-    const resolved = resolveOptions(options, context.baseDir);
-    if (resolved.commands) return new CommandsInstance({ ...resolved, commands: resolved.commands }, context);
-    return new ProcessInstance({ ...resolved, process: resolved.process! }, context);
-  },
+  specificationVersion: BACKEND_SPECIFICATION_VERSION,
+  capabilities: { retentionOnPut: false, cursor: true, prune: true, conditionalWrites: true },
+  optionsSchema: commandOptionsSchema,
+  create: createCommandBackend,
 });
 
 export default commandBackend;

@@ -78,7 +78,7 @@ export async function eventually(test: () => boolean, ms = 5000, what = "conditi
 export function shellProvider(dataDir: string, script: string, extra: Record<string, unknown> = {}) {
   return {
     commands: { get: script, put: script, delete: script, list: script, prune: script },
-    working_dir: dataDir,
+    workingDir: dataDir,
     ...extra,
   };
 }

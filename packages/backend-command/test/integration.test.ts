@@ -1,4 +1,4 @@
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
@@ -55,7 +55,10 @@ spec:
       expect((await s.list()).map((e) => e.key).sort()).toEqual(["b", "c"]); // retention ran prune
       expect(await s.getEntry("c")).toMatchObject({ key: "c", value: { key: "c" }, taskId: "t1" });
       // kv.sh ran in working_dir: its files are under data/, not next to the manifest.
-      expect(fs.readdirSync(path.join(dir, "data", "lessons", "p-demo")).sort()).toEqual(["kb", "kc"]);
+      const files = fs
+        .readdirSync(path.join(dir, "data", "lessons", "p-demo"))
+        .filter((f) => !f.startsWith("."));
+      expect(files.sort()).toEqual(["kb", "kc"]);
     } finally {
       await manager.close();
     }
@@ -95,12 +98,63 @@ describe("the built package, used by name from a separate process", () => {
     });
   }
 
-  it("a v1 command still running when the host exits is killed with it", async () => {
+  it("a v1 command still running, and a v2 provider that ignores EOF, die with a host that exits", async () => {
     const marker = `${Math.floor(100 + Math.random() * 800)}.${process.pid}${Date.now() % 100000}`;
-    await run(process.execPath, [path.join(FIXTURES, "exit-mid-op.mjs"), marker], {
+    await run(process.execPath, [path.join(FIXTURES, "host-mid-op.mjs"), marker, "exit"], {
       cwd: PACKAGE_DIR,
-      timeout: 30_000,
+      timeout: 60_000,
     });
-    await eventually(() => processesWith(marker).length === 0, 5000, "the orphaned command to be gone");
+    await eventually(() => processesWith(marker).length === 0, 10_000, "the orphaned groups to be gone");
   });
+
+  // Issue 13, defect 2: on Ctrl-C the host died and the command's own process group kept running.
+  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+    it(`a host killed by ${signal} takes every process group it started with it, and still dies of ${signal}`, async () => {
+      const marker = `${Math.floor(100 + Math.random() * 800)}.${process.pid}${Date.now() % 100000}`;
+      const host = spawn(process.execPath, [path.join(FIXTURES, "host-mid-op.mjs"), marker, "wait"], {
+        cwd: PACKAGE_DIR,
+        stdio: ["ignore", "pipe", "inherit"],
+      });
+      const exited = new Promise<NodeJS.Signals | null>((resolve) => host.on("exit", (_, s) => resolve(s)));
+      await new Promise((resolve) => host.stdout.once("data", resolve)); // "ready"
+      // The v1 sleep and the v2 provider, each in its own group.
+      await eventually(
+        () => processesWith(marker).length >= 2,
+        10_000,
+        "the command and the provider to run",
+      );
+      host.kill(signal);
+      expect(await exited).toBe(signal);
+      await eventually(
+        () => processesWith(marker).length === 0,
+        10_000,
+        "every group the host started to be gone",
+      );
+    });
+  }
+
+  // Issue 13, defect 1: the host left before its op finished (the provider was unref'd) and exited 0.
+  for (const [op, code] of [
+    ["refused", 3],
+    ["timeout", 3],
+    ["absent", 1],
+  ] as const) {
+    it(`a host waiting on a v2 provider that ignores stdin EOF keeps its exit code (${op}: ${code})`, async () => {
+      const dir = tempDir();
+      const host = spawn(
+        process.execPath,
+        [path.join(FIXTURES, "exit-code.mjs"), dir, path.join(FIXTURES, "v2-fixture.mjs"), op],
+        {
+          cwd: PACKAGE_DIR,
+          stdio: ["ignore", "ignore", "pipe"],
+        },
+      );
+      let stderr = "";
+      host.stderr.on("data", (chunk: Buffer) => {
+        stderr += chunk.toString();
+      });
+      const exitCode = await new Promise<number | null>((resolve) => host.on("exit", (c) => resolve(c)));
+      expect(exitCode, stderr).toBe(code);
+    });
+  }
 });

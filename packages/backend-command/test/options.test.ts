@@ -23,15 +23,29 @@ describe("options", () => {
     });
   }
 
-  it("refuses put_reads_stdin for a process provider", async () => {
+  it("refuses the v1-only options for a process provider", async () => {
     const t = await managerWith(() => ({ process: "x", put_reads_stdin: true }));
     const error = await failure(t.manager.store("s").get("k"), "INVALID_ARGUMENT");
-    expect(error.message).toMatch(/put_reads_stdin applies to commands \(protocol v1\) only/);
+    expect(error.message).toMatch(/put_reads_stdin\) applies to commands \(protocol v1\) only/);
+    const t2 = await managerWith(() => ({ process: "x", conditionalWrites: true }));
+    const error2 = await failure(t2.manager.store("s").get("k"), "INVALID_ARGUMENT");
+    expect(error2.message).toMatch(/a process provider announces conditional_writes in its handshake/);
+  });
+
+  it("the manifest's snake_case names arrive in camelCase; both spellings at once are refused", async () => {
+    const t = await managerWith((dir) =>
+      shellProvider(dir, "printf 1", { timeout_seconds: 5, max_output_bytes: 10 }),
+    );
+    expect(await t.manager.store("s").get("k")).toBe(1);
+    const t2 = await managerWith((dir) =>
+      shellProvider(dir, "true", { timeout_seconds: 5, timeoutSeconds: 5 }),
+    );
+    await failure(t2.manager.store("s").get("k"), "INVALID_ARGUMENT");
   });
 });
 
 describe("get output", () => {
-  it("a seed provider's value may span lines; its entry has no timestamps", async () => {
+  it("a seed provider's value may span lines; its entry has no timestamps and version 0 (unknown)", async () => {
     const t = await managerWith((dir) => shellProvider(dir, `printf '{\\n  "a": [\\n    1\\n  ]\\n}\\n'`));
     expect(await t.manager.store("s").getEntry("k")).toEqual({
       key: "k",
@@ -39,11 +53,12 @@ describe("get output", () => {
       createdAt: "",
       updatedAt: "",
       taskId: "",
+      version: 0,
     });
   });
 
   it("a metadata line before the value gives the whole entry", async () => {
-    const meta = `{"updated_at":"2026-02-01T00:00:00Z","created_at":"2026-01-01T00:00:00.000Z","task_id":"t"}`;
+    const meta = `{"updated_at":"2026-02-01T00:00:00Z","created_at":"2026-01-01T00:00:00.000Z","task_id":"t","version":7}`;
     const t = await managerWith((dir) => shellProvider(dir, `echo '${meta}'; echo '[1, 2]'`));
     expect(await t.manager.store("s").getEntry("k")).toEqual({
       key: "k",
@@ -51,6 +66,7 @@ describe("get output", () => {
       createdAt: "2026-01-01T00:00:00.000Z",
       updatedAt: "2026-02-01T00:00:00.000Z",
       taskId: "t",
+      version: 7,
     });
   });
 

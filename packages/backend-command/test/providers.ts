@@ -10,13 +10,14 @@ export const KV_V2 = path.join(PROVIDERS, "kv-v2.mjs");
 export const MEMORY_V2 = path.join(PROVIDERS, "memory-v2.mjs");
 export const FIXTURES = path.join(here, "fixtures");
 
-/** v1 options running kv.sh as argv commands (no shell) with its data under `dataDir`; kv.sh reads stdin. */
+/** v1 options running kv.sh as argv commands (no shell) with its data under `dataDir`. */
 export function kvShOptions(dataDir: string, extra: Record<string, unknown> = {}) {
   const op = (name: string) => [KV_SH, name];
   return {
     commands: { get: op("get"), put: op("put"), delete: op("delete"), list: op("list"), prune: op("prune") },
-    working_dir: dataDir,
-    put_reads_stdin: true,
+    workingDir: dataDir,
+    putReadsStdin: true,
+    conditionalWrites: true,
     ...extra,
   };
 }

@@ -1,32 +1,31 @@
 import path from "node:path";
-import {
-  type BackendContext,
-  type BackendInstance,
-  type GetQuery,
-  type ListQuery,
-  type PruneQuery,
-  type PutOptions,
-  type PutRecord,
-  type StoreEntry,
-  StoreError,
-  type StoreRef,
-} from "@store/core";
-import { StoreDirectory } from "./directory";
+import type {
+  BackendContext,
+  BackendInstance,
+  Conflict,
+  DeleteOptions,
+  GetQuery,
+  ListQuery,
+  PruneQuery,
+  PutOptions,
+  PutRecord,
+  StoreEntry,
+  StoreRef,
+} from "@store/core/backend";
+import { errors } from "./errors";
+import { DEFAULT_BASE_PATH, DEFAULT_PROJECT_DIR } from "./layout";
 import type { ResolvedFileOptions } from "./options";
-
-export const DEFAULT_BASE_PATH = "stores";
-/** The directory of the default project ("" is not a directory name; no project id starts with "_"). */
-export const DEFAULT_PROJECT_DIR = "_default";
+import { StoreDirectory } from "./store-directory";
 
 /** One instance serves every store and project routed to its provider: one StoreDirectory each. */
-export class FileBackendInstance implements BackendInstance {
+export class FileBackend implements BackendInstance {
   private readonly byRef = new Map<string, StoreDirectory>();
   private readonly byPath = new Map<string, StoreDirectory>();
   private closed = false;
 
   constructor(
     readonly options: ResolvedFileOptions,
-    private readonly context: BackendContext,
+    private readonly context: Pick<BackendContext, "warn">,
   ) {}
 
   /** The directory holding the value files of `ref` (created on its first write). */
@@ -38,15 +37,15 @@ export class FileBackendInstance implements BackendInstance {
     try {
       return await this.directory(ref).get(key, query.notBefore);
     } catch (error) {
-      throw this.failure(error, ref, `get of key ${JSON.stringify(key)}`);
+      throw errors.io(error, "get", { ref, key });
     }
   }
 
-  async put(ref: StoreRef, record: PutRecord, options: PutOptions): Promise<void> {
+  async put(ref: StoreRef, record: PutRecord, options: PutOptions): Promise<number | Conflict> {
     try {
-      await this.directory(ref).put(record, options.maxEntries);
+      return await this.directory(ref).put(record, options);
     } catch (error) {
-      throw this.failure(error, ref, `put of key ${JSON.stringify(record.key)}`);
+      throw errors.io(error, "put", { ref, key: record.key });
     }
   }
 
@@ -54,15 +53,15 @@ export class FileBackendInstance implements BackendInstance {
     try {
       await this.directory(ref).putMany(records);
     } catch (error) {
-      throw this.failure(error, ref, `put of ${records.length} entries`);
+      throw errors.io(error, `put of ${records.length} entries`, { ref });
     }
   }
 
-  async delete(ref: StoreRef, key: string): Promise<boolean> {
+  async delete(ref: StoreRef, key: string, options: DeleteOptions): Promise<boolean | Conflict> {
     try {
-      return await this.directory(ref).delete(key);
+      return await this.directory(ref).delete(key, options);
     } catch (error) {
-      throw this.failure(error, ref, `delete of key ${JSON.stringify(key)}`);
+      throw errors.io(error, "delete", { ref, key });
     }
   }
 
@@ -70,7 +69,7 @@ export class FileBackendInstance implements BackendInstance {
     try {
       return await this.directory(ref).list(query);
     } catch (error) {
-      throw this.failure(error, ref, "list");
+      throw errors.io(error, "list", { ref });
     }
   }
 
@@ -78,7 +77,7 @@ export class FileBackendInstance implements BackendInstance {
     try {
       return await this.directory(ref).prune(query);
     } catch (error) {
-      throw this.failure(error, ref, "prune");
+      throw errors.io(error, "prune", { ref });
     }
   }
 
@@ -94,11 +93,12 @@ export class FileBackendInstance implements BackendInstance {
     const id = `${ref.basePath ?? ""}\u0000${ref.store}\u0000${ref.project}`;
     const hit = this.byRef.get(id);
     if (hit) return hit;
-    if (this.closed) throw new StoreError("CLOSED", "file: the backend is closed");
+    if (this.closed) throw errors.closed();
     const dir = this.resolveDirectory(ref);
     let d = this.byPath.get(dir);
     if (!d) {
       d = new StoreDirectory(dir, ref.store, ref.project, {
+        root: this.options.root,
         fsync: this.options.fsync,
         lockStaleMs: this.options.lockStaleMs,
         lockTimeoutMs: this.options.lockTimeoutMs,
@@ -110,15 +110,19 @@ export class FileBackendInstance implements BackendInstance {
     return d;
   }
 
-  /** `<root>/<basePath ?? "stores">/<store>/<project or _default>`, never outside the root. */
+  /**
+   * `<root>/<basePath ?? "stores">/<store>/<project or _default>`, never outside the root by its
+   * path (core checked the names and the base path; this checks again). That no level of it is a
+   * link is checked on disk when the directory is used (real-dirs.ts).
+   */
   private resolveDirectory(ref: StoreRef): string {
     const root = this.options.root;
     const basePath = ref.basePath ?? DEFAULT_BASE_PATH;
     const base = path.resolve(root, basePath);
     if (path.isAbsolute(basePath) || !isInside(root, base, true)) {
-      throw new StoreError(
+      throw errors.error(
         "INVALID_ARGUMENT",
-        `file: store "${ref.store}": base_path ${JSON.stringify(basePath)} leads outside ${root}; it must be a relative path inside it`,
+        `store "${ref.store}": base_path ${JSON.stringify(basePath)} leads outside ${root}; it must be a relative path inside it`,
         { details: { store: ref.store, basePath } },
       );
     }
@@ -127,27 +131,18 @@ export class FileBackendInstance implements BackendInstance {
       ["project", ref.project],
     ] as const) {
       if (name === "." || name === ".." || /[/\\\0]/.test(name)) {
-        throw new StoreError("INVALID_ARGUMENT", `file: invalid ${what} name ${JSON.stringify(name)}`);
+        throw errors.error("INVALID_ARGUMENT", `invalid ${what} name ${JSON.stringify(name)}`, {
+          details: { [what]: name },
+        });
       }
     }
     const dir = path.join(base, ref.store, ref.project === "" ? DEFAULT_PROJECT_DIR : ref.project);
     if (!isInside(base, dir, false)) {
-      throw new StoreError("INVALID_ARGUMENT", `file: store "${ref.store}" resolves outside ${base}`);
+      throw errors.error("INVALID_ARGUMENT", `store "${ref.store}" resolves outside ${base}`, {
+        details: { store: ref.store },
+      });
     }
     return dir;
-  }
-
-  private failure(error: unknown, ref: StoreRef, doing: string): StoreError {
-    const where = `store "${ref.store}"${ref.project ? ` project "${ref.project}"` : ""}`;
-    if (StoreError.isInstance(error)) {
-      if (!error.message.startsWith("file: ")) error.message = `file: ${where}: ${doing}: ${error.message}`;
-      return error;
-    }
-    const e = error as NodeJS.ErrnoException;
-    return new StoreError("BACKEND_IO", `file: ${where}: ${doing} failed: ${e?.message ?? String(error)}`, {
-      cause: error,
-      details: { store: ref.store, project: ref.project, ...(e?.code ? { errno: e.code } : {}) },
-    });
   }
 }
 

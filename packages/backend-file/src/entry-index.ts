@@ -1,10 +1,12 @@
-import type { ListCursor } from "@store/core";
+import { compareListOrder, type ListQuery } from "@store/core/backend";
 
 /** What the index knows of one entry: its metadata, and how to recognise the file it describes. */
 export interface EntryMeta {
   key: string;
   /** The value file's name (see key-encoding). */
   name: string;
+  /** Grows with every write of the key; never repeats one removed from the project (the floor). */
+  version: number;
   updatedAt: string;
   createdAt: string;
   taskId: string;
@@ -17,28 +19,12 @@ export interface EntryMeta {
   dead?: boolean;
 }
 
-/** List order: newest `updatedAt` first, ties by key ascending (UTF-16 code units, as JS compares). */
-export function compareListOrder(
-  a: Pick<EntryMeta, "updatedAt" | "key">,
-  b: Pick<EntryMeta, "updatedAt" | "key">,
-) {
-  if (a.updatedAt !== b.updatedAt) return a.updatedAt > b.updatedAt ? -1 : 1;
-  return a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
-}
-
 /** The array order is list order reversed: oldest first, so the common put (the newest) is a push. */
 function compareOldestFirst(
   a: Pick<EntryMeta, "updatedAt" | "key">,
   b: Pick<EntryMeta, "updatedAt" | "key">,
 ) {
   return -compareListOrder(a, b);
-}
-
-export interface PageQuery {
-  limit: number;
-  offset: number;
-  after?: ListCursor;
-  notBefore?: string;
 }
 
 /**
@@ -110,7 +96,7 @@ export class EntryIndex {
   }
 
   /** Live entries in list order (newest first), from the oldest entries kept by `notBefore`. */
-  page(query: PageQuery): EntryMeta[] {
+  page(query: ListQuery): EntryMeta[] {
     const out: EntryMeta[] = [];
     let skip = query.offset;
     let i = (query.after ? this.lowerBound(query.after) : this.order.length) - 1;

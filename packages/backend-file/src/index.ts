@@ -1,33 +1,24 @@
-import { defineBackend } from "@store/core";
-import { FileBackendInstance } from "./backend";
-import { type FileBackendOptions, fileOptionsSchema, resolveOptions } from "./options";
+import { BACKEND_SPECIFICATION_VERSION, defineBackend } from "@store/core/backend";
+import { FileBackend } from "./backend";
+import { FILE_BACKEND_NAME, type FileBackendOptions, fileOptionsSchema, resolveOptions } from "./options";
 
-export { DEFAULT_BASE_PATH, DEFAULT_PROJECT_DIR, FileBackendInstance } from "./backend";
-export { LOG_FILE, META_DIR } from "./directory";
-export { decodeFileName, encodeKey, FILE_EXTENSION, fileNameOf, MAX_NAME_BYTES } from "./key-encoding";
-export { type FileBackendOptions, fileOptionsSchema, type ResolvedFileOptions } from "./options";
-
-/** The backend's name; also the builtin provider `file`. */
-export const FILE_BACKEND_NAME = "file";
+export { FileBackend } from "./backend";
+export { decodeFileName, fileNameOf } from "./key-encoding";
+export { FILE_BACKEND_NAME, type FileBackendOptions, fileOptionsSchema } from "./options";
 
 /**
  * Entries as JSON files people can read: `<data dir>/stores/<store>/<project or _default>/<key>.json`
- * holds exactly the value, with an index log beside it for metadata, list order and prune.
+ * holds exactly the value, with an index log beside it for metadata, versions, list order and prune.
+ * Every capability is native: retention, keyset paging and conditional writes happen under the
+ * store directory's lock, in the same step as the write.
  */
 export const fileBackend = defineBackend<FileBackendOptions>({
   name: FILE_BACKEND_NAME,
-  specificationVersion: "v1",
-  capabilities: {
-    retentionOnPut: true,
-    cursor: true,
-    prune: true,
-    ttlFilter: true,
-    preservesTimestamps: true,
-    putMany: true,
-  },
+  specificationVersion: BACKEND_SPECIFICATION_VERSION,
+  capabilities: { retentionOnPut: true, cursor: true, prune: true, conditionalWrites: true },
   optionsSchema: fileOptionsSchema,
   create(options, context) {
-    return new FileBackendInstance(resolveOptions(options, context), context);
+    return new FileBackend(resolveOptions(options, context), context);
   },
 });
 

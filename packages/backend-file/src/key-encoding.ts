@@ -22,7 +22,7 @@ import { createHash } from "node:crypto";
  * name, `decodeFileName(encodeKey(k).toLowerCase()) === k`; long names differ by their hash.
  */
 
-export const FILE_EXTENSION = ".json";
+const FILE_EXTENSION = ".json";
 /** The largest file name most filesystems accept (ext4, APFS, NTFS in UTF-16 units, ZFS…). */
 export const MAX_NAME_BYTES = 255;
 const HASH_HEX_LENGTH = 32;
@@ -111,11 +111,6 @@ const UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 /** True when `name` is a long (hashed) name, whose key is only known from metadata. */
 export function isLongName(name: string): boolean {
   return name.endsWith(FILE_EXTENSION) && name.includes(LONG_MARK);
-}
-
-/** True when a long `name` is the one `key` encodes to. */
-export function longNameMatches(name: string, key: string): boolean {
-  return encodeKey(key).name === name;
 }
 
 function escapeBytes(bytes: Buffer, escapeFirst: boolean): string {

@@ -3,6 +3,8 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { threadId } from "node:worker_threads";
+import { errors } from "./errors";
+import { openNoFollow, READ_FLAGS } from "./fs-utils";
 
 /**
  * A lock file per directory, shared by every process and thread that writes there.
@@ -59,10 +61,6 @@ export class DirLock {
     this.breakPath = path.join(dir, "lock.break");
     this.ownerPath = path.join(dir, `${OWNER_PREFIX}${this.owner.pid}-${this.owner.nonce}`);
     this.content = JSON.stringify(this.owner);
-  }
-
-  get held(): boolean {
-    return this.heldIno !== -1;
   }
 
   /** Takes the lock if it is free (or stale); never waits. */
@@ -183,13 +181,8 @@ export class DirLock {
   }
 
   private readLock(file: string): { text: string; ino: number; ctimeMs: number } | undefined {
-    let fd: number;
-    try {
-      fd = fs.openSync(file, "r");
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-      throw error;
-    }
+    const fd = openNoFollow(file, READ_FLAGS, "read the lock");
+    if (fd === undefined) return undefined;
     try {
       const st = fs.fstatSync(fd);
       const buf = Buffer.alloc(Math.min(st.size, 4096));
@@ -197,6 +190,40 @@ export class DirLock {
       return { text: buf.toString("utf8", 0, n), ino: st.ino, ctimeMs: st.ctimeMs };
     } finally {
       fs.closeSync(fd);
+    }
+  }
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Takes the lock if it is free (or stale). `remake` runs when the lock's directory is missing (removed
+ * by hand, or never made), before one more try.
+ */
+export function tryAcquireLock(lock: DirLock, remake: () => void): boolean {
+  try {
+    return lock.tryAcquire();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+    remake();
+    return lock.tryAcquire();
+  }
+}
+
+/** Waits for the lock with jittered backoff (1 → 8 ms); BACKEND_IO naming the holder after `timeoutMs`. */
+export async function waitForLock(lock: DirLock, timeoutMs: number, remake: () => void): Promise<void> {
+  const start = Date.now();
+  let delay = 1;
+  for (;;) {
+    await sleep(delay * (0.5 + Math.random()));
+    if (tryAcquireLock(lock, remake)) return;
+    delay = Math.min(delay * 2, 8);
+    if (Date.now() - start > timeoutMs) {
+      throw errors.error(
+        "BACKEND_IO",
+        `timed out after ${timeoutMs} ms waiting for the lock ${lock.lockPath}, held by ${lock.describeHolder()}`,
+        { details: { path: lock.lockPath } },
+      );
     }
   }
 }

@@ -1,6 +1,10 @@
 import path from "node:path";
-import { normalizeOptionNames, withSnakeCaseAliases } from "@store/core";
+import type { OptionsSchema } from "@store/core/backend";
 
+/** The backend's name: the builtin provider `file`, and the first word of its error messages. */
+export const FILE_BACKEND_NAME = "file";
+
+/** Options of the file backend. Manifests spell them in snake_case (`lock_stale_ms`); core converts. */
 export interface FileBackendOptions {
   /**
    * The directory stores live under: `<root>/<base_path, default "stores">/<store>/<project>/`.
@@ -9,10 +13,10 @@ export interface FileBackendOptions {
    */
   root?: string;
   /**
-   * `"always"` (default, durable): a put returns only once the value, its directory entry and its
-   * index line are on disk (fsync of the temp file, rename, fsync of the directory, fdatasync of the
-   * index log). `"never"`: no fsync; a crash of the process loses nothing (the OS has the data), a
-   * power failure may lose the last puts, but never leaves a torn value.
+   * `"always"` (default, durable): a put returns only once the value and its directory entry are on
+   * disk (fsync of the temp file, rename, fsync of the directory). `"never"`: no fsync; a crash of the
+   * process loses nothing (the OS has the data), a power failure may lose the last puts, but never
+   * leaves a torn value.
    */
   fsync?: "always" | "never";
   /** A lock held this long is taken to be abandoned (a hung process, another host). Default 30000. */
@@ -22,43 +26,33 @@ export interface FileBackendOptions {
 }
 
 export interface ResolvedFileOptions {
+  /** Absolute. */
   root: string;
   fsync: boolean;
   lockStaleMs: number;
   lockTimeoutMs: number;
 }
 
-const SNAKE_CASE: Record<string, keyof FileBackendOptions> = {
-  lock_stale_ms: "lockStaleMs",
-  lock_timeout_ms: "lockTimeoutMs",
-};
-
-const properties: Record<keyof FileBackendOptions, Record<string, unknown>> = {
-  root: { type: "string", minLength: 1 },
-  fsync: { enum: ["always", "never"] },
-  lockStaleMs: { type: "integer", minimum: 100, maximum: 86_400_000 },
-  lockTimeoutMs: { type: "integer", minimum: 0, maximum: 86_400_000 },
-};
-
-/** JSON Schema of the options (camelCase, or snake_case as in manifests); core checks it first. */
-export const fileOptionsSchema: Record<string, unknown> = {
+/** JSON Schema of the options; core validates them (after converting snake_case names) before `create`. */
+export const fileOptionsSchema: OptionsSchema = {
   type: "object",
   additionalProperties: false,
   properties: {
-    ...properties,
-    ...withSnakeCaseAliases(properties, SNAKE_CASE),
+    root: { type: "string", minLength: 1 },
+    fsync: { enum: ["always", "never"] },
+    lockStaleMs: { type: "integer", minimum: 100, maximum: 86_400_000 },
+    lockTimeoutMs: { type: "integer", minimum: 0, maximum: 86_400_000 },
   },
 };
 
 export function resolveOptions(
-  raw: FileBackendOptions | undefined,
+  options: FileBackendOptions,
   context: { dataDir: string },
 ): ResolvedFileOptions {
-  const o = normalizeOptionNames<FileBackendOptions>("file", raw, SNAKE_CASE);
   return {
-    root: o.root === undefined ? path.resolve(context.dataDir) : path.resolve(context.dataDir, o.root),
-    fsync: (o.fsync ?? "always") === "always",
-    lockStaleMs: o.lockStaleMs ?? 30_000,
-    lockTimeoutMs: o.lockTimeoutMs ?? 60_000,
+    root: path.resolve(context.dataDir, options.root ?? "."),
+    fsync: (options.fsync ?? "always") === "always",
+    lockStaleMs: options.lockStaleMs ?? 30_000,
+    lockTimeoutMs: options.lockTimeoutMs ?? 60_000,
   };
 }

@@ -153,9 +153,19 @@ describe("files people can read", () => {
     const dir = t.dir("s");
     expect(valueFiles(dir)).toEqual(["k3.json", "k4.json"]);
     const lines = logLines(dir).map((l) => JSON.parse(l));
-    expect(lines[0]).toMatchObject({ wfstore_file_index: 1, store: "s", project: "" });
-    expect(lines[1]).toMatchObject({ key: "k0", task_id: "t0", updated_at: "2026-01-01T00:00:00.000Z" });
-    expect(lines.filter((l) => l.deleted).map((l) => l.key)).toEqual(["k0", "k1", "k2"]);
+    expect(lines[0]).toMatchObject({ wfstore_file_index: 2, store: "s", project: "", floor: 0 });
+    expect(lines[1]).toMatchObject({
+      key: "k0",
+      version: 1,
+      task_id: "t0",
+      updated_at: "2026-01-01T00:00:00.000Z",
+    });
+    // A delete line records the version it removed: that is how the floor survives a restart.
+    expect(lines.filter((l) => l.deleted).map((l) => [l.key, l.version])).toEqual([
+      ["k0", 1],
+      ["k1", 1],
+      ["k2", 1],
+    ]);
   });
 
   it("retention on put removes the oldest files beyond max_entries", async () => {
@@ -244,7 +254,7 @@ describe("options and paths", () => {
     fs.mkdirSync(path.join(t.dir("s"), "blocked.json"));
     const error = await s.put("blocked", 1).catch((e: unknown) => e);
     expect(StoreError.isInstance(error, "BACKEND_IO")).toBe(true);
-    expect((error as Error).message).toMatch(/^file: store "s": put of key "blocked" failed: /);
+    expect((error as Error).message).toMatch(/^file: put of key "blocked" in store "s" failed: /);
     expect((error as Error).cause).toBeDefined();
     // Nothing half-done is left behind, and the store still works.
     expect(fs.readdirSync(t.dir("s")).filter((n) => n.startsWith(".tmp-"))).toEqual([]);

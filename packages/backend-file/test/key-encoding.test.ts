@@ -1,8 +1,8 @@
 import path from "node:path";
-import { validateKey } from "@store/core";
 import { HOSTILE_KEYS } from "@store/testkit";
 import { describe, expect, it } from "vitest";
 import { decodeFileName, encodeKey, fileNameOf, isLongName, MAX_NAME_BYTES } from "../src/key-encoding";
+import { isValidKey } from "./keys";
 
 /** Deterministic PRNG (mulberry32), so a failure names a reproducible key. */
 function random(seed: number) {
@@ -87,19 +87,10 @@ function generateKeys(count: number, seed: number): string[] {
       k.normalize("NFD"),
       k.normalize("NFKC"),
     ]) {
-      if (isValid(v)) keys.add(v);
+      if (isValidKey(v)) keys.add(v);
     }
   }
   return [...keys];
-}
-
-function isValid(key: string): boolean {
-  try {
-    validateKey(key);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 const WINDOWS_RESERVED = /^(con|prn|aux|nul|com[0-9]|lpt[0-9])$/i;

@@ -1,84 +1,10 @@
-import { type ChildProcess, spawn } from "node:child_process";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { type FileTestManager, fileManager, valueFiles } from "./helpers";
+import { ready, succeed, useChildProcesses } from "./processes";
 
-/**
- * Real child processes, each with its own StoreManager on one shared data directory. The children run
- * the BUILT packages (`pnpm --filter @store/backend-file build`; turbo builds before test in CI).
- */
-const here = path.dirname(fileURLToPath(import.meta.url));
-const packageDir = path.resolve(here, "..");
-const worker = path.join(here, "fixtures", "worker.mjs");
-
-const dataDirs: string[] = [];
-const children = new Set<ChildProcess>();
-beforeAll(() => {
-  for (const dist of [
-    path.join(packageDir, "dist", "index.js"),
-    path.join(packageDir, "..", "core", "dist", "index.js"),
-  ]) {
-    if (!fs.existsSync(dist)) {
-      throw new Error(`${dist} is missing: build first (pnpm --filter @store/backend-file... build)`);
-    }
-  }
-});
-
-function freshDataDir(): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "wfstore-file-mp-"));
-  dataDirs.push(dir);
-  return dir;
-}
-
-afterEach(() => {
-  // A failed test must not leave a child running (a reader waits for a stop file that never comes).
-  for (const child of children) child.kill("SIGKILL");
-  children.clear();
-});
-
-afterAll(() => {
-  for (const dir of dataDirs) fs.rmSync(dir, { recursive: true, force: true });
-});
-
-interface Run {
-  child: ChildProcess;
-  done: Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>;
-}
-
-function run(args: string[], env: Record<string, string> = {}): Run {
-  const child = spawn(process.execPath, [worker, ...args], {
-    cwd: packageDir,
-    env: { ...process.env, ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  children.add(child);
-  child.on("exit", () => children.delete(child));
-  let stdout = "";
-  let stderr = "";
-  child.stdout?.on("data", (d) => {
-    stdout += d;
-  });
-  child.stderr?.on("data", (d) => {
-    stderr += d;
-  });
-  const done = new Promise<{
-    code: number | null;
-    signal: NodeJS.Signals | null;
-    stdout: string;
-    stderr: string;
-  }>((resolve) => child.on("close", (code, signal) => resolve({ code, signal, stdout, stderr })));
-  return { child, done };
-}
-
-async function succeed(r: Run): Promise<string> {
-  const { code, stdout, stderr } = await r.done;
-  expect(stderr, "child stderr").toBe("");
-  expect(code).toBe(0);
-  return stdout;
-}
+const { freshDataDir, run } = useChildProcesses();
 
 async function allEntries(t: FileTestManager) {
   const out = [];
@@ -194,12 +120,7 @@ describe("several processes on one store", () => {
     let killedWithLock = 0;
     for (let round = 0; round < 20; round++) {
       const r = run(["churn", dir, String(round)], { WFSTORE_TEST_FSYNC: round % 2 ? "never" : "always" });
-      await new Promise<void>((resolve, reject) => {
-        r.child.stdout?.on("data", (d: Buffer) => {
-          if (d.toString().includes("ready")) resolve();
-        });
-        r.done.then((x) => reject(new Error(`churn ended early: ${x.stderr}`)));
-      });
+      await ready(r);
       await new Promise((resolve) => setTimeout(resolve, 10 + ((round * 37) % 90)));
       r.child.kill("SIGKILL");
       const { signal } = await r.done;

@@ -29,3 +29,4 @@ export { StoreError, type StoreErrorCode } from "./errors";
 export { compareKeys, compareListOrder, isAfter } from "./order";
 export { printable, quoteStart } from "./text";
 export type { JsonValue, ListCursor, StoreEntry, StoreRef } from "./types";
+export { isValidKey, LIMITS } from "./validate";

@@ -44,7 +44,6 @@ export {
 export type { ImportEntry } from "./store/import-record";
 export { SKIP_UPDATE, type UpdateFunction, type UpdateOptions, type UpdateResult } from "./store/update";
 export { printable } from "./text";
-export { decodeUtf8 } from "./utf8";
 export type {
   JsonValue,
   PutResult,
@@ -54,4 +53,5 @@ export type {
   StoreOpResult,
   WriteCondition,
 } from "./types";
+export { decodeUtf8 } from "./utf8";
 export { LIMITS, parseJsonValue } from "./validate";

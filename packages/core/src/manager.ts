@@ -287,9 +287,20 @@ export class StoreManager implements StoreRuntime {
       (validate.errors ?? []).map((e) => {
         const [first = "", ...rest] = pointerToPath(e.instancePath).split(".");
         const field = [written.get(first) ?? first, ...rest].join(".");
+        // An unknown top-level option is named as the manifest spelled it, not as core converted it.
+        const unknown = e.keyword === "additionalProperties" && !e.instancePath;
+        const named = unknown
+          ? {
+              ...e,
+              params: {
+                additionalProperty:
+                  written.get(String(e.params.additionalProperty)) ?? e.params.additionalProperty,
+              },
+            }
+          : e;
         return {
           path: [prefix, field].filter(Boolean).join("."),
-          message: `${describe(e)} (options of backend "${definition.name}")`,
+          message: `${describe(named)} (options of backend "${definition.name}")`,
           ...declared?.source,
         };
       }),

@@ -68,6 +68,16 @@ export function validateKey(key: unknown): string {
   return key;
 }
 
+/** True when `key` is a key core accepts (see validateKey); for backends judging names they find. */
+export function isValidKey(key: unknown): key is string {
+  try {
+    validateKey(key);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export function validateTaskId(taskId: unknown): string {
   if (taskId === undefined) return "";
   if (typeof taskId !== "string" || taskId.length > 256 || CONTROL.test(taskId) || !taskId.isWellFormed()) {

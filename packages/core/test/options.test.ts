@@ -65,5 +65,21 @@ describe("backend options", () => {
       'invalid manifest:\n  m.yaml:1:1: spec.options.pool_max: must be >= 1 (options of backend "strict")',
     );
     await bad.close();
+    const unknown = new StoreManager({
+      resources: manifest("{ pool_size: 4 }"),
+      backends: [strict],
+      defaultProvider: "db",
+    });
+    expect(
+      (
+        (await unknown
+          .store("s")
+          .get("k")
+          .catch((e: unknown) => e)) as Error
+      ).message,
+    ).toBe(
+      'invalid manifest:\n  m.yaml:1:1: spec.options: unknown property "pool_size" (options of backend "strict")',
+    );
+    await unknown.close();
   });
 });

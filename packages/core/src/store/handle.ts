@@ -40,7 +40,7 @@ export interface ImportOptions {
 }
 
 const NO_OPTIONS = Object.freeze({});
-const DEFAULT_UPDATE_ATTEMPTS = 32;
+const DEFAULT_UPDATE_ATTEMPTS = 64;
 
 /**
  * One store in one project, and the one owner of every operation on it: validation, schema checks,

@@ -13,7 +13,7 @@ export type UpdateFunction = (
 export interface UpdateOptions {
   /** The task writing the entry. */
   taskId?: string;
-  /** How many read-modify-write attempts before giving up with CONFLICT. Default 32. */
+  /** How many read-modify-write attempts before giving up with CONFLICT. Default 64. */
   maxAttempts?: number;
 }
 
