@@ -53,6 +53,25 @@ interface ProviderInstance {
 }
 
 /**
+ * True when there are no options and the schema requires none: the common case of a builtin provider,
+ * answered without compiling the schema (so a command on such a store never loads ajv).
+ */
+function acceptsNoOptions(schema: Record<string, unknown>, options: Record<string, unknown>): boolean {
+  if (Object.keys(options).length > 0) return false;
+  const keys = Object.keys(schema);
+  const harmless = new Set([
+    "type",
+    "additionalProperties",
+    "properties",
+    "description",
+    "title",
+    "$schema",
+    "$id",
+  ]);
+  return schema.type === "object" && keys.every((k) => harmless.has(k));
+}
+
+/**
  * The registry of stores: resolves each (store, project) to its definition, provider and backend
  * instance, once, and closes the backends. The operations themselves belong to `StoreHandle`.
  */
@@ -279,7 +298,7 @@ export class StoreManager implements StoreRuntime {
   ): Record<string, unknown> {
     const where = declared ? `provider "${declared.name}"` : definition.name;
     const { options, written } = camelCaseOptions(raw, where);
-    if (!definition.optionsSchema) return options;
+    if (!definition.optionsSchema || acceptsNoOptions(definition.optionsSchema, options)) return options;
     const validate = this.validators.compile(definition.optionsSchema);
     if (validate(options)) return options;
     const prefix = declared?.mode === "plugin" ? "spec.options" : "spec";

@@ -9,7 +9,7 @@ import {
 } from "../resources";
 import { collapseAnyOf } from "../schema/errors";
 import { SchemaValidators } from "../schema/validators";
-import { validateProvider, validateStore } from "./compiled-validators";
+import { manifestValidators as compiledValidators } from "./compiled-validators";
 import type { ParsedDocument } from "./parse";
 
 /** The apiVersions both kinds load under: the seed's group and this project's own. */
@@ -21,10 +21,10 @@ export const BASE_DIR_ANNOTATION = "wfstore.dev/base-dir";
 /** A manifest validator generated at development time (scripts/compile-manifest-validators.mjs). */
 type CompiledValidator = ((data: unknown) => boolean) & { errors?: ErrorObject[] | null };
 
-const manifestValidators = {
-  store: validateStore as CompiledValidator,
-  provider: validateProvider as CompiledValidator,
-};
+function manifestValidators(): { store: CompiledValidator; provider: CompiledValidator } {
+  const { validateStore, validateProvider } = compiledValidators() as Record<string, CompiledValidator>;
+  return { store: validateStore as CompiledValidator, provider: validateProvider as CompiledValidator };
+}
 
 export interface ValidationResult {
   resources: ResourceSet;
@@ -67,7 +67,7 @@ export function validateDocuments(
       continue;
     }
     const isStore = doc.kind === KINDS.store;
-    const validate = isStore ? manifestValidators.store : manifestValidators.provider;
+    const validate = isStore ? manifestValidators().store : manifestValidators().provider;
     const before = issues.length;
     if (!validate(doc)) issues.push(...schemaIssues(validate.errors ?? [], issue));
 

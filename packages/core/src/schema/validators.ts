@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import type { Ajv as AjvClass, AnySchema, Options, ValidateFunction } from "ajv";
 import { StoreError } from "../errors";
 import { collapseAnyOf, describe, pointerToPath } from "./errors";
@@ -162,6 +161,7 @@ function withBaseId(
   text: string,
 ): Record<string, unknown> | boolean {
   if (typeof schema === "boolean" || typeof schema.$id === "string") return schema;
+  const { createHash } = lazyRequire("node:crypto") as typeof import("node:crypto");
   const id = `urn:wfstore:schema:${createHash("sha256").update(text).digest("hex").slice(0, 32)}`;
   return { $id: id, ...schema };
 }
