@@ -27,6 +27,7 @@ import {
   versionsOf,
   writeReport,
 } from "./report";
+import { measureStartup, STARTUP_ID } from "./startup";
 import { commandV1Subject, commandV2Subject } from "./subjects/command";
 import { fileSubject } from "./subjects/file";
 import { localSubject } from "./subjects/local";
@@ -38,6 +39,7 @@ import {
   unstorageDb0Subject,
   unstorageFsSubject,
 } from "./subjects/peers";
+import { postgresSubject, rawPgSubject } from "./subjects/postgres";
 import { rawFileSubject } from "./subjects/raw-file";
 import { rawSpawnSubject } from "./subjects/raw-spawn";
 import { rawSqliteSubject } from "./subjects/raw-sqlite";
@@ -65,9 +67,9 @@ const FACTORIES: SubjectFactory[] = [
   commandV1Subject,
   commandV2Subject,
   rawSpawnSubject,
-  // Slot for the scale-out backend: a `postgres` subject (@store/backend-postgres through StoreManager)
-  // and a `raw-pg` limit (the same SQL through `pg`) go here once the backend exists. Neither the
-  // backend nor `pg` is installed yet, so they are listed as not measured (see PENDING).
+  // The scale-out backend and its limit share one pool; figures beside local's show the network hop.
+  postgresSubject,
+  rawPgSubject,
 ];
 
 /** Subjects that have a slot but cannot be measured yet. */
@@ -77,22 +79,7 @@ const PENDING: {
   kind: SubjectFactory["kind"];
   packages: string[];
   reason: string;
-}[] = [
-  {
-    id: "postgres",
-    label: "ours: postgres via StoreManager",
-    kind: "ours",
-    packages: ["@store/backend-postgres"],
-    reason: "no @store/backend-postgres yet",
-  },
-  {
-    id: "raw-pg",
-    label: "limit: raw pg queries, same SQL",
-    kind: "limit",
-    packages: ["pg"],
-    reason: "`pg` is not installed",
-  },
-];
+}[] = [];
 
 /** Every subject the report lists: the measured ones and the pending slots. */
 const ALL_FACTORIES: SubjectFactory[] = [
@@ -115,7 +102,7 @@ const HELP = `pnpm bench [-- options]
   --write            write docs/BENCHMARKS.md and docs/benchmarks.json even for a quick or filtered run
   --out DIR          write the report files to DIR instead
   --sizes N[,N]      entry counts (default 10000,100000; quick 10000)
-  --only ID[,ID]     scenarios: ${SCENARIOS.map((s) => s.id).join(", ")}
+  --only ID[,ID]     scenarios: ${SCENARIOS.map((s) => s.id).join(", ")}, ${STARTUP_ID} (CLI start-up)
   --subjects ID[,ID] subjects: ${FACTORIES.map((f) => f.id).join(", ")}
   --rounds N         timed rounds per contender (default 7; quick 5)
   --round-ms N       target duration of one round (default 250; quick 100)
@@ -167,10 +154,12 @@ async function main(): Promise<number> {
     // Re-renders BENCHMARKS.md from a benchmarks.json (after a change to the report's layout).
     const report = JSON.parse(fs.readFileSync(values.render, "utf8")) as Report;
     // Targets are re-evaluated from the figures, so a change to the target table shows too.
-    report.targets = report.run.sizes.flatMap((size) =>
-      TARGETS.map((t) => evaluate(t, report.scenarios, size)),
-    );
-    report.notes = NOTES;
+    report.targets = [
+      ...report.run.sizes.flatMap((size) => TARGETS.map((t) => evaluate(t, report.scenarios, size))),
+      // Start-up targets are whole-process figures, not scenarios: kept as measured.
+      ...report.targets.filter((t) => t.id.startsWith("cli-startup")),
+    ];
+    report.notes = [...NOTES, ...report.notes.filter((n) => n.startsWith("CLI start-up"))];
     const out = values.out ?? path.dirname(path.resolve(values.render));
     const written = writeReport(report, ALL_FACTORIES, out);
     log(`wrote ${written.md} and ${written.json}`);
@@ -182,7 +171,8 @@ async function main(): Promise<number> {
   const only = list(values.only);
   const subjectIds = list(values.subjects);
   for (const id of only ?? []) {
-    if (!SCENARIOS.some((s) => s.id === id)) throw new Error(`--only: unknown scenario ${id}`);
+    if (!SCENARIOS.some((s) => s.id === id) && id !== STARTUP_ID)
+      throw new Error(`--only: unknown scenario ${id}`);
   }
   for (const id of subjectIds ?? []) {
     if (!FACTORIES.some((f) => f.id === id)) throw new Error(`--subjects: unknown subject ${id}`);
@@ -215,7 +205,9 @@ async function main(): Promise<number> {
   let removing: Promise<void> | undefined;
   /** Removal of the last size's data, after the report is written (it takes minutes for 100,000 files). */
   let removeLast: (() => Promise<void>) | undefined;
-  for (const [sizeIndex, size] of sizes.entries()) {
+  // `--only startup` sets up no subjects at all.
+  const sizesToRun = scenarios.length === 0 ? [] : sizes;
+  for (const [sizeIndex, size] of sizesToRun.entries()) {
     log("");
     log(`━━ ${size.toLocaleString("en-US")} entries ━━`);
     const root = fs.mkdtempSync(path.join(os.tmpdir(), `wfstore-bench-${size}-`));
@@ -325,6 +317,12 @@ async function main(): Promise<number> {
   }
 
   const primary = Math.max(...sizes);
+  const startupNotes: string[] = [];
+  if (!only || only.includes(STARTUP_ID)) {
+    const startup = await measureStartup({ quick, size: primary, log });
+    targets.push(...startup.targets);
+    startupNotes.push(startup.note);
+  }
   log("");
   log(`━━ targets (at ${primary.toLocaleString("en-US")} entries) ━━`);
   printTargets(
@@ -364,7 +362,7 @@ async function main(): Promise<number> {
     subjects: statuses,
     scenarios: results,
     targets,
-    notes: NOTES,
+    notes: [...NOTES, ...startupNotes],
   };
   const outDir =
     values.out ??
@@ -385,17 +383,19 @@ async function main(): Promise<number> {
 /** How each figure is measured, for the report. */
 const NOTES = [
   "Entries: keys `bench_000000`…, values of about 210 bytes of JSON (an object with numbers, a boolean, an array and a sentence). Seeded with known timestamps, so list positions, cursors and prune results are known in advance; each subject's setup verifies a get, the newest-50 order and (where it applies) the deep cursor page before anything is timed.",
-  "Ours (`local`, `file`, `command-v1`, `command-v2`) always go through `StoreManager` → `manager.store(name)`, so every figure includes core's validation, serialization, schema check, TTL logic and retention. Backends are loaded from their built `dist`, like a user's install.",
-  "`raw-sqlite` runs backend-local's schema (mirrored from packages/backend-local/src/schema.ts) and its statements (the `SQL` object @store/backend-local exports; a mirror only if the package does not load) as better-sqlite3 prepared statements, WAL, synchronous=NORMAL, in a file of its own. It still does what any caller must: JSON.stringify on put, JSON.parse on reads, a timestamp per write.",
+  "Ours (`local`, `file`, `command-v1`, `command-v2`, `postgres`) always go through `StoreManager` → `manager.store(name)`, so every figure includes core's validation, serialization, schema check, TTL logic and retention. Backends are loaded from their built `dist`, like a user's install.",
+  "`raw-sqlite` is the best schema for the job built by hand on raw better-sqlite3 (issue 15), sharing no code with the backend: a rowid table with a unique index on (store, project, key), integer millisecond timestamps, a covering recency index (store, project, updated_at DESC, key, version), versions, and per-project counts and version floors kept by its own statements; WAL, synchronous=NORMAL, prepared statements, in a file of its own. It still does what the job needs and any caller must: JSON.stringify on put, JSON.parse and RFC 3339 timestamps (a per-day cached formatter) on reads, versions that never repeat after a removal. Offset pages are a deferred join through the covering index; prune reads the largest version it removes from that index, then deletes.",
+  "Issue 15 and 11 scenarios: export reads every entry of a store of ~2 KB values (about 2,100 bytes of JSON each) in list order, `store.entries({ batchSize: 1000 })` for ours and one SELECT over the recency index for the raw limit; prune to the newest 500 removes all but 500 of the main store (then an untimed reseed); put with ifVersion overwrites random keys on condition of their current version, which is read in the untimed reset after the previous round, so the figure is the conditional put alone.",
   "`raw-file` is one `<key>.json` per entry in one directory: put = temp file + the file backend's default fsync policy + rename; get = readFileSync + JSON.parse; newest 50 and prune = readdir + a stat of every file (+ sort by mtime). Seeded files carry the seeded times as mtimes.",
-  "`spawn-sh` is a bare `child_process.spawn('/bin/sh', ['-c', '<kv.sh> get'])` with the same protocol environment and working directory as the v1 backend, collecting stdout until close; it holds its own copy of the entries, written by the same command.",
+  "`execa-sh` is execa's own floor: a bare `execa('/bin/sh', ['-c', '<kv.sh> get'])` (the execa @store/backend-command depends on, default options but `extendEnv: false`) with the same protocol environment, working directory and stdin as the v1 backend; it holds its own copy of the entries, written by the same command, and runs interleaved with `command-v1` in the same rounds.",
   "get: a random existing key (one fixed pseudo-random sequence for all). put: overwrite of a random existing key with a new value. put with a schema: the same on a store whose manifest declares a JSON Schema (2,000 entries for `file`, 100 for `command-v1`, 50 in a quick run). put with retention: a new key on a store at its max_entries 500, so every put evicts one entry. delete: an existing key; the untimed reset after each round puts the deleted entries back with their seeded timestamps.",
   "newest 50: `list({ limit: 50 })`; deep: 50 entries at the middle of the list (position 5,000 or 50,000), by `offset` and by keyset cursor (`listPage`).",
   "prune: one prune per round, then an untimed reseed of what it removed. The SQLite family prunes half the store (issue #3's figure); the file family 1 % (a periodic TTL prune), since restoring half of 100,000 durable files after every round would take minutes. By age: ttl_days 2 over entries seeded 3–4 days and < 1 day old; by count: max_entries = N − removed.",
   "import: `store.import()` of every entry (batches of 1,000, putMany where the backend has it) into an empty store; the raw limits write the same entries (SQLite: 1,000 upserts per transaction; files: one atomic write each with the file fsynced, the directory fsynced once per 1,000, as the backend's import does). The file family imports durably, about 1.4 ms per file here, and each reset deletes the files again: one round of 10,000 entries at the 10,000 size only (the cost per file into an empty store does not depend on the other stores), 1,000 entries in a quick run.",
-  "Command: `command-v1` runs the package's reference provider providers/kv.sh as `sh -c` strings (one process per op) and holds 1,000 entries (150 in a quick run: its list reads every entry file, and seeding spawns once per entry), as does `spawn-sh`; `command-v2` runs providers/kv-v2.mjs (one long-running process, journaled) and holds the full size. `get-64` keeps 64 gets in flight (v1's queue runs 8 processes at once).",
+  "Command: `command-v1` runs the package's reference provider providers/kv.sh as `sh -c` strings (one process per op) and holds 1,000 entries (150 in a quick run: its list reads every entry file, and seeding spawns once per entry), as does `execa-sh`; `command-v2` runs providers/kv-v2.mjs (one long-running process, journaled) and holds the full size. `get-64` keeps 64 gets in flight (v1's queue runs 8 processes at once).",
   "Peers: Keyv 5 + @keyv/sqlite with `PRAGMA journal_mode=WAL` run through its own connection, and unstorage + db0 + better-sqlite3 with WAL set through db0, both at SQLite's default synchronous=FULL (the issue's “with WAL”; the targets use these), and again as `-normal` with synchronous=NORMAL, the durability the local backend defaults to, for a like-for-like comparison; unstorage fs driver over the raw-file directory (the same `<key>.json` files, which is its own format: a file per key holding the value's JSON), so 100,000 files are written and deleted once, not twice; LangGraph InMemoryStore (no persistence) as an in-memory reference. The unstorage fs newest 50 is getKeys + getMeta (mtime) of every key + sort + getItem × 50 — the cheapest correct way with its API. Keyv and unstorage+db0 have no ordered listing, so they have no list figures.",
   "Disk: on this machine the data directory is on ext4 mounted with `discard`, so deleting a file whose blocks reached the disk costs about 2 ms (a synchronous discard), and creating one durably about 1.4 ms (fsync). Delete and prune figures of the file family include that cost for ours and the raw limit alike; it is also why the file family's import is measured at 10,000 entries only. The data of a size is removed with parallel unlinks (fs.promises.rm), overlapping the next size's untimed setup.",
+  "PostgreSQL: `postgres` (@store/backend-postgres through StoreManager) and `raw-pg` (the statements the backend runs, from its `postgresStatements()`, on a schema made by its `postgresMigrationSql()`, prepared, through `pg`) share one `pg.Pool` of 4 connections to the server the PG* variables name (default 127.0.0.1:5432, a local server: the hop is loopback TCP, not a network), each on its own schema, dropped afterwards. Both commit every write (synchronous_commit on), so put and delete include the server's WAL flush. prune is one call of the schema's `prune_entries()`: one DELETE of half the store (50,000 entries at 100,000). Compare `postgres` with `local` in the same table to see what a server round trip costs.",
   "Peak RSS per scenario is sampled after every round and every 20 ms while the event loop is idle; all subjects of a size live in one process, so it is the process's peak during that scenario, not one subject's. The memory table measures each subject alone.",
 ];
 

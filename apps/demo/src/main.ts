@@ -3,13 +3,13 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { say } from "./print";
-import { shell, wfstoreBin } from "./shell";
+import { shell } from "./shell";
 import { benchmarkTask, type Plan, planTask, runTask } from "./tasks";
 
 /**
  * `pnpm demo`: cross-task memory with wfstore, from a fresh data directory, on the embedded SQLite
- * default. Each step prints what it does (the `wfstore` commands are real child processes) and every
- * claim in the summary is checked; any failed check makes the demo exit 1.
+ * default. Each step prints what it does (the `wfstore` commands run through @store/cli's `run()`, the
+ * code of the bin) and every claim in the summary is checked; any failed check makes the demo exit 1.
  *
  *   node dist/main.js [--keep]     --keep leaves the data directory in place to explore afterwards
  */
@@ -40,8 +40,8 @@ async function main(): Promise<number> {
   try {
     say.step("Declare the stores: apply the example manifests");
     say.note("metrics has a JSON Schema, journal keeps 5 entries, notes is served by a command provider.");
-    const applied = wfstore(["apply", "-f", "examples/"]);
-    wfstore(["get", "workflowstores"]);
+    const applied = await wfstore(["apply", "-f", "examples/"]);
+    await wfstore(["get", "workflowstores"]);
     check(
       applied.code === 0 && (applied.stdout.match(/ created$/gm) ?? []).length === 4,
       "manifests applied: 3 stores and 1 provider",
@@ -71,10 +71,10 @@ async function main(): Promise<number> {
       `cross-task memory: plan-1 read what benchmark-3 wrote and planned ${plan.steps.length} steps`,
     );
     say.note("The same entry, from the shell:");
-    const fromShell = wfstore(["store", "get", "metrics", "last-benchmark"]);
+    const fromShell = await wfstore(["store", "get", "metrics", "last-benchmark"]);
 
     say.step("The schema rejects a bad write, with a readable error");
-    const bad = wfstore([
+    const bad = await wfstore([
       "store",
       "put",
       "metrics",
@@ -83,7 +83,7 @@ async function main(): Promise<number> {
       "--task",
       "sloppy-task",
     ]);
-    const after = wfstore(["store", "get", "metrics", "last-benchmark"], { hidden: true });
+    const after = await wfstore(["store", "get", "metrics", "last-benchmark"], { hidden: true });
     say.note(`exit code ${bad.code}; the stored value is unchanged.`);
     check(
       bad.code === 2 &&
@@ -95,7 +95,7 @@ async function main(): Promise<number> {
     say.step("Retention trims the journal store (max_entries: 5)");
     say.note("Four tasks have written to the journal so far; four more now:");
     for (let i = 1; i <= 4; i++) {
-      wfstore(
+      await wfstore(
         [
           "store",
           "put",
@@ -111,9 +111,9 @@ async function main(): Promise<number> {
       );
       await sleep(5);
     }
-    const journal = wfstore(["store", "list", "journal"]);
+    const journal = await wfstore(["store", "list", "journal"]);
     const journalKeys = (
-      JSON.parse(wfstore(["store", "list", "journal", "--json"], { hidden: true }).stdout) as {
+      JSON.parse((await wfstore(["store", "list", "journal", "--json"], { hidden: true })).stdout) as {
         key: string;
       }[]
     ).map((e) => e.key);
@@ -127,21 +127,21 @@ async function main(): Promise<number> {
 
     say.step("The metrics store moves to the file provider: export, apply, import");
     const dump = path.join(dataDir, "metrics.ndjson");
-    const before = wfstore(["store", "get", "metrics", "last-benchmark", "--entry"], { hidden: true });
-    const exported = wfstore(["store", "export", "metrics"], {
+    const before = await wfstore(["store", "get", "metrics", "last-benchmark", "--entry"], { hidden: true });
+    const exported = await wfstore(["store", "export", "metrics"], {
       stdoutFile: dump,
       shown: "wfstore store export metrics > metrics.ndjson",
     });
     const lines = fs.readFileSync(dump, "utf8").trimEnd().split("\n");
     say.output(`(${lines.length} lines, for example)\n${lines[0]}`);
-    wfstore(["apply", "-f", "examples/move-to-file/"]);
-    wfstore(["store", "import", "metrics"], {
+    await wfstore(["apply", "-f", "examples/move-to-file/"]);
+    await wfstore(["store", "import", "metrics"], {
       stdinFile: dump,
       shown: "wfstore store import metrics < metrics.ndjson",
     });
-    const moved = wfstore(["store", "get", "metrics", "last-benchmark", "--entry"]);
+    const moved = await wfstore(["store", "get", "metrics", "last-benchmark", "--entry"]);
     const provider = (
-      JSON.parse(wfstore(["get", "workflowstore", "metrics", "--json"], { hidden: true }).stdout) as {
+      JSON.parse((await wfstore(["get", "workflowstore", "metrics", "--json"], { hidden: true })).stdout) as {
         provider: string;
       }
     ).provider;
@@ -157,8 +157,8 @@ async function main(): Promise<number> {
 
     say.step("A command provider serves the notes store (examples/kv-store.mjs)");
     say.note("plan-1 wrote a lesson through the library; the script keeps it in its own JSON file:");
-    const notes = wfstore(["store", "list", "notes"]);
-    wfstore([
+    const notes = await wfstore(["store", "list", "notes"]);
+    await wfstore([
       "store",
       "put",
       "notes",
@@ -167,7 +167,7 @@ async function main(): Promise<number> {
       "--task",
       "demo",
     ]);
-    const note = wfstore(["store", "get", "notes", "lesson/demo"]);
+    const note = await wfstore(["store", "get", "notes", "lesson/demo"]);
     const kvFile = path.join(kvDir, "notes", "_default.json");
     const kept = fs.existsSync(kvFile)
       ? (JSON.parse(fs.readFileSync(kvFile, "utf8")) as Record<string, unknown>)
@@ -189,7 +189,7 @@ async function main(): Promise<number> {
   const failed = checks.filter((c) => !c.ok).length;
   if (keep) {
     say.note(`data kept in ${dataDir}; explore it with:`);
-    say.note(`  WFSTORE_DATA_DIR=${dataDir} KV_STORE_DIR=${kvDir} node ${wfstoreBin()} store list metrics`);
+    say.note(`  WFSTORE_DATA_DIR=${dataDir} KV_STORE_DIR=${kvDir} npx wfstore store list metrics`);
   } else {
     fs.rmSync(dataDir, { recursive: true, force: true });
     say.note("the data directory was removed (run with --keep to explore it).");

@@ -1,20 +1,8 @@
-import { spawnSync } from "node:child_process";
 import fs from "node:fs";
-import { createRequire } from "node:module";
-import path from "node:path";
+import { PassThrough, type Readable } from "node:stream";
+import { finished } from "node:stream/promises";
+import { run } from "@store/cli";
 import { say } from "./print";
-
-const require = createRequire(import.meta.url);
-
-/** The built `wfstore` bin of @store/cli, found the way Node finds the package. */
-export function wfstoreBin(): string {
-  const pkgFile = require.resolve("@store/cli/package.json");
-  const pkg = JSON.parse(fs.readFileSync(pkgFile, "utf8")) as { bin: Record<string, string> };
-  const bin = path.resolve(path.dirname(pkgFile), pkg.bin.wfstore as string);
-  if (!fs.existsSync(bin))
-    throw new Error(`${bin} is missing: build the CLI first (pnpm demo builds everything)`);
-  return bin;
-}
 
 export interface ShellResult {
   code: number;
@@ -34,28 +22,44 @@ export interface ShellOptions {
   hidden?: boolean;
 }
 
-/** Runs `wfstore ...args` as a child process (a shell user's view), prints it and its output. */
-export type Shell = (args: string[], options?: ShellOptions) => ShellResult;
+/** Runs `wfstore ...args`, prints it and its output, resolves its exit code and output. */
+export type Shell = (args: string[], options?: ShellOptions) => Promise<ShellResult>;
 
+/**
+ * `wfstore` as a shell user runs it, through `run(argv, io)` of @store/cli: the code the bin runs,
+ * with the same exit codes and output, in this process. One Node process for the whole demo keeps it
+ * quick, and steady on a busy machine (issue 15), where starting Node twenty times was not.
+ */
 export function shell(env: Record<string, string>, cwd: string): Shell {
-  const bin = wfstoreBin();
-  return (args, options = {}) => {
+  return async (args, options = {}) => {
     const shown = options.shown ?? `wfstore ${args.map(quote).join(" ")}`;
     if (!options.hidden) say.command(shown);
-    const stdin = options.stdinFile ? fs.openSync(options.stdinFile, "r") : "pipe";
-    const stdout = options.stdoutFile ? fs.openSync(options.stdoutFile, "w") : "pipe";
-    const r = spawnSync(process.execPath, [bin, ...args], {
-      cwd,
-      env: { ...process.env, ...env },
-      input: options.input,
-      stdio: [stdin, stdout, "pipe"],
-      encoding: "utf8",
-      maxBuffer: 64 * 1024 * 1024,
+    let stdin: Readable;
+    if (options.stdinFile) stdin = fs.createReadStream(options.stdinFile);
+    else {
+      const input = new PassThrough();
+      input.end(options.input ?? "");
+      stdin = input;
+    }
+    const stdout = new PassThrough();
+    const stderr = new PassThrough();
+    const collected = { stdout: "", stderr: "" };
+    stderr.setEncoding("utf8").on("data", (s: string) => {
+      collected.stderr += s;
     });
-    if (typeof stdin === "number") fs.closeSync(stdin);
-    if (typeof stdout === "number") fs.closeSync(stdout);
-    if (r.error) throw r.error;
-    const result = { code: r.status ?? -1, stdout: r.stdout ?? "", stderr: r.stderr ?? "" };
+    const file = options.stdoutFile ? fs.createWriteStream(options.stdoutFile) : undefined;
+    if (file) stdout.pipe(file);
+    else
+      stdout.setEncoding("utf8").on("data", (s: string) => {
+        collected.stdout += s;
+      });
+    const code = await run(args, { stdin, stdout, stderr, env: { ...process.env, ...env }, cwd });
+    stdout.end();
+    stderr.end();
+    await finished(file ?? stdout);
+    await finished(stderr);
+    stdin.destroy();
+    const result = { code, ...collected };
     if (!options.quiet && !options.hidden) {
       say.output(result.stdout);
       say.output(result.stderr, true);

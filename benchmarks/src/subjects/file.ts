@@ -1,5 +1,8 @@
 /** `@store/backend-file` (JSON files with an index) through StoreManager, with its default options. */
-import { loadBackend, loadCore, oursContenders, storeManifests } from "./ours";
+import type { StoreHandle } from "@store/core";
+import { type KeySequence, keyFor, valueFor } from "../dataset";
+import type { Contender } from "../harness";
+import { loadBackend, loadCore, oursContenders, STORE, storeManifests } from "./ours";
 import type { SubjectFactory } from "./types";
 
 /**
@@ -22,6 +25,28 @@ export const FILE_IMPORT_ROUNDS = 1;
 export function fileImportEntries(size: number, quick: boolean): number {
   if (quick) return Math.min(size, 1000);
   return size <= 10_000 ? size : 0;
+}
+
+/**
+ * Issue 11: the overwrites of `put`, each conditional on the version the previous write of that key
+ * returned (a getEntry the first time this contender meets a key). The check runs under the lock the
+ * write takes anyway, so it should cost next to nothing.
+ */
+function conditionalPut(id: string, store: StoreHandle, keys: KeySequence): Contender {
+  const versions = new Map<string, number>();
+  return {
+    id,
+    note: "put(key, value, { ifVersion }) on the version last written (getEntry on a key's first use)",
+    async run(ops, start) {
+      for (let j = 0; j < ops; j++) {
+        const i = keys.at(start + j);
+        const key = keyFor(i);
+        const ifVersion = versions.get(key) ?? (await store.getEntry(key))?.version;
+        const { version } = await store.put(key, valueFor(i, start + j), { taskId: "bench", ifVersion });
+        versions.set(key, version);
+      }
+    },
+  };
 }
 
 export const fileSubject: SubjectFactory = {
@@ -63,6 +88,7 @@ export const fileSubject: SubjectFactory = {
       importEntries: fileImportEntries(ctx.size, ctx.quick),
       seedManager,
     });
+    contenders["put-if-version"] = conditionalPut("file", manager.store(STORE.main), ctx.keys);
     return { id: "file", contenders, entries: ctx.size, close: () => manager.close() };
   },
 };

@@ -4,7 +4,8 @@
  * Shared by local.ts, file.ts and command.ts.
  */
 import { spawnSync } from "node:child_process";
-import type { BackendDefinition, StoreHandle, StoreManager } from "@store/core";
+import type { StoreHandle, StoreManager } from "@store/core";
+import type { BackendDefinition } from "@store/core/backend";
 import { keyFor, type SeedEntry, VALUE_SCHEMA, valueFor } from "../dataset";
 import type { Contender } from "../harness";
 import type { ScenarioId, SubjectContext } from "./types";
@@ -90,7 +91,7 @@ export function check(condition: boolean, message: string): void {
 /** Seeds the stores, verifies them, and returns one contender per scenario. */
 export async function oursContenders(
   id: string,
-  core: CoreModule,
+  _core: CoreModule,
   manager: StoreManager,
   ctx: SubjectContext,
   options: OursOptions,
@@ -124,8 +125,14 @@ export async function oursContenders(
   const first = await main.list({ limit: 50 });
   check(first.length === 50 && first[0]?.key === keyFor(ds.size - 1), "newest-50 order");
   const deep = ds.deepPosition;
-  const before = ds.atPosition(deep - 1);
-  const cursor = core.encodeCursor({ updatedAt: ds.updatedAt(before), key: keyFor(before) });
+  // Cursors are opaque (core exports no encoder): page to the deep position once, as a user would.
+  let cursor: string | undefined;
+  for (let seen = 0; seen < deep; ) {
+    const p = await main.listPage({ limit: Math.min(1000, deep - seen), ...(cursor ? { cursor } : {}) });
+    check(p.entries.length > 0 && p.nextCursor !== undefined, `paging to position ${deep}`);
+    seen += p.entries.length;
+    cursor = p.nextCursor;
+  }
   const page = await main.listPage({ limit: 50, cursor });
   check(page.entries[0]?.key === keyFor(ds.atPosition(deep)), "deep cursor page");
 

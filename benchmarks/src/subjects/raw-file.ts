@@ -105,6 +105,12 @@ export const rawFileSubject: SubjectFactory = {
     check(newest50()[0]?.id === ds.size - 1, "raw-file newest-50 order");
 
     const restoreOld = () => seedFiles(dir, ds.entries(0, ds.oldCount));
+    const rawPut = (ops: number, start: number) => {
+      for (let j = 0; j < ops; j++) {
+        const i = keys.at(start + j);
+        atomicWrite(dir, `${keyFor(i)}.json`, JSON.stringify(valueFor(i, start + j)), policy);
+      }
+    };
     const single = ctx.size > 50_000 ? { maxRounds: 3 } : {};
     const c: Partial<Record<ScenarioId, Contender>> = {
       get: {
@@ -155,12 +161,14 @@ export const rawFileSubject: SubjectFactory = {
       put: {
         id: "raw-file",
         note: `temp + fsync policy "${policy}" + rename`,
-        run(ops, start) {
-          for (let j = 0; j < ops; j++) {
-            const i = keys.at(start + j);
-            atomicWrite(dir, `${keyFor(i)}.json`, JSON.stringify(valueFor(i, start + j)), policy);
-          }
-        },
+        run: rawPut,
+      },
+      // Files have no versions: the same atomic write, run beside file's conditional put as the
+      // yardstick that makes "conditional put ÷ plain put" a paired ratio (targets.ts, `via`).
+      "put-if-version": {
+        id: "raw-file",
+        note: "the same atomic write as put (no condition): the yardstick between the two scenarios",
+        run: rawPut,
       },
       delete: {
         id: "raw-file",

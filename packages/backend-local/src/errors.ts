@@ -1,7 +1,8 @@
-import { StoreError } from "@store/core";
+import { backendErrors, type StoreError, type StoreRef } from "@store/core/backend";
+import { LOCAL_BACKEND_NAME } from "./options";
 
-/** The prefix of every message, so a user knows which backend failed. */
-export const PREFIX = "local:";
+/** Every error of this backend starts with `local: `. */
+export const errors = backendErrors(LOCAL_BACKEND_NAME);
 
 /** SQLite's extended result code (`SQLITE_BUSY_SNAPSHOT`…), as better-sqlite3 puts it on its errors. */
 export function sqliteCode(error: unknown): string | undefined {
@@ -15,13 +16,24 @@ export function isBusy(error: unknown): boolean {
   return code !== undefined && (code.startsWith("SQLITE_BUSY") || code.startsWith("SQLITE_LOCKED"));
 }
 
-/** A SQLite (or file system) failure as BACKEND_IO, naming what was being done, keeping the cause. */
-export function ioError(error: unknown, doing: string, details: Record<string, unknown> = {}): StoreError {
-  if (StoreError.isInstance(error)) return error;
-  const reason = error instanceof Error ? error.message : String(error);
-  const code = sqliteCode(error);
-  return new StoreError("BACKEND_IO", `${PREFIX} ${doing} failed: ${reason}${code ? ` (${code})` : ""}`, {
-    cause: error,
-    details: code ? { ...details, sqliteCode: code } : details,
+/**
+ * A failed SQLite (or file system) call as BACKEND_IO, naming what was being done and where, with
+ * SQLite's extended code in `details.sqliteCode`.
+ */
+export function ioError(
+  cause: unknown,
+  doing: string,
+  target: { ref?: StoreRef; key?: string; details?: Record<string, unknown> } = {},
+): StoreError {
+  const code = sqliteCode(cause);
+  return errors.io(cause, doing, {
+    ...target,
+    details: { ...target.details, ...(code ? { sqliteCode: code } : {}) },
   });
+}
+
+/** `get of key "k" in store "s" (project "p")`, for CLOSED errors (which carry no target of their own). */
+export function describeOp(doing: string, ref: StoreRef, key?: string): string {
+  const project = ref.project === "" ? "" : ` (project "${ref.project}")`;
+  return `${doing} of ${key === undefined ? "" : `key ${JSON.stringify(key)} in `}store "${ref.store}"${project}`;
 }

@@ -1,39 +1,23 @@
-import { defineBackend } from "@store/core";
+import { BACKEND_SPECIFICATION_VERSION, defineBackend } from "@store/core/backend";
+import { LocalBackend } from "./backend";
 import { openDatabase } from "./database";
-import { LocalBackend } from "./local-backend";
-import { type LocalBackendOptions, localOptionsSchema, resolveOptions } from "./options";
+import { LOCAL_BACKEND_NAME, type LocalBackendOptions, localOptionsSchema, resolveOptions } from "./options";
 
-export { decodeKey, encodeKey } from "./key-encoding";
-export { LocalBackend } from "./local-backend";
-export {
-  DEFAULT_FILE_NAME,
-  type LocalBackendOptions,
-  localOptionsSchema,
-  type ResolvedLocalOptions,
-} from "./options";
-export { APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION } from "./schema";
-export { SQL } from "./statements";
-
-export const LOCAL_BACKEND_NAME = "local";
+export { LocalBackend } from "./backend";
+export { LOCAL_BACKEND_NAME, type LocalBackendOptions, localOptionsSchema } from "./options";
 
 /**
- * The default backend: one SQLite file under the data directory (better-sqlite3, WAL). Does retention,
- * TTL filtering, keyset paging, prune and batched import natively in SQL.
+ * The default backend: one SQLite file under the data directory (better-sqlite3, WAL). Retention on
+ * put, keyset paging, prune and conditional writes run natively in SQL, each op one statement or one
+ * BEGIN IMMEDIATE transaction.
  */
 export const localBackend = defineBackend<LocalBackendOptions>({
   name: LOCAL_BACKEND_NAME,
-  specificationVersion: "v1",
-  capabilities: {
-    retentionOnPut: true,
-    cursor: true,
-    prune: true,
-    ttlFilter: true,
-    preservesTimestamps: true,
-    putMany: true,
-  },
+  specificationVersion: BACKEND_SPECIFICATION_VERSION,
+  capabilities: { retentionOnPut: true, cursor: true, prune: true, conditionalWrites: true },
   optionsSchema: localOptionsSchema,
   async create(options, context) {
-    const resolved = resolveOptions(options, context.dataDir);
+    const resolved = resolveOptions(options, context);
     return new LocalBackend(await openDatabase(resolved), resolved, context);
   },
 });

@@ -1,13 +1,20 @@
 import path from "node:path";
-import { normalizeOptionNames, withSnakeCaseAliases } from "@store/core";
+import type { BackendContext, OptionsSchema } from "@store/core/backend";
 
+/** The name core registers this backend under: the builtin `local` provider. */
+export const LOCAL_BACKEND_NAME = "local";
+
+/**
+ * Options of the local backend (camelCase; core turns a manifest's `busy_timeout_ms` into
+ * `busyTimeoutMs` and so on before validating them).
+ */
 export interface LocalBackendOptions {
   /**
    * The database file. Default `<dataDir>/store.sqlite`; a relative path resolves against the data
    * directory. `":memory:"` keeps everything in this process only (tests, throwaway runs).
    */
   path?: string;
-  /** How long a write waits for another connection's lock before failing. Default 5000. */
+  /** How long a write waits for another connection's lock before failing, in ms. Default 5000. */
   busyTimeoutMs?: number;
   /**
    * `"normal"` (default): with WAL, a committed put survives a crash of the process, but the last
@@ -17,10 +24,11 @@ export interface LocalBackendOptions {
   synchronous?: "normal" | "full";
   /** Size the WAL file is truncated back to after a checkpoint resets it. Default 32 MiB. */
   journalSizeLimitBytes?: number;
-  /** How often a passive WAL checkpoint runs after this process wrote. Default 10000; 0 disables. */
+  /** How often a passive WAL checkpoint runs after this process wrote, in ms. Default 10000; 0 disables. */
   checkpointIntervalMs?: number;
 }
 
+/** The options with every default applied and the path made absolute. */
 export interface ResolvedLocalOptions {
   /** Absolute file path, or ":memory:". */
   file: string;
@@ -30,6 +38,7 @@ export interface ResolvedLocalOptions {
   checkpointIntervalMs: number;
 }
 
+/** The file under the data directory when `path` is not given. */
 export const DEFAULT_FILE_NAME = "store.sqlite";
 
 const DEFAULTS = {
@@ -39,36 +48,26 @@ const DEFAULTS = {
   checkpointIntervalMs: 10_000,
 } as const;
 
-/** Manifests spell fields in snake_case, the TypeScript API in camelCase; both are accepted. */
-const SNAKE_CASE: Record<string, keyof LocalBackendOptions> = {
-  busy_timeout_ms: "busyTimeoutMs",
-  journal_size_limit_bytes: "journalSizeLimitBytes",
-  checkpoint_interval_ms: "checkpointIntervalMs",
-};
-
-const properties = {
-  path: { type: "string", minLength: 1 },
-  busyTimeoutMs: { type: "integer", minimum: 0, maximum: 3_600_000 },
-  synchronous: { enum: ["normal", "full"] },
-  journalSizeLimitBytes: { type: "integer", minimum: 0 },
-  checkpointIntervalMs: { type: "integer", minimum: 0, maximum: 86_400_000 },
-};
-
-/** JSON Schema of the options; core validates against it before `create`. */
-export const localOptionsSchema: Record<string, unknown> = {
+/** JSON Schema of the options; core validates a provider's options against it before `create`. */
+export const localOptionsSchema: OptionsSchema = {
   type: "object",
   additionalProperties: false,
   properties: {
-    ...properties,
-    ...withSnakeCaseAliases(properties, SNAKE_CASE),
+    path: { type: "string", minLength: 1 },
+    busyTimeoutMs: { type: "integer", minimum: 0, maximum: 3_600_000 },
+    synchronous: { enum: ["normal", "full"] },
+    journalSizeLimitBytes: { type: "integer", minimum: 0 },
+    checkpointIntervalMs: { type: "integer", minimum: 0, maximum: 86_400_000 },
   },
 };
 
-export function resolveOptions(raw: LocalBackendOptions | undefined, dataDir: string): ResolvedLocalOptions {
-  const o = normalizeOptionNames<LocalBackendOptions>("local", raw, SNAKE_CASE);
-  const file = o.path === ":memory:" ? ":memory:" : path.resolve(dataDir, o.path ?? DEFAULT_FILE_NAME);
+export function resolveOptions(
+  options: LocalBackendOptions | undefined,
+  context: Pick<BackendContext, "dataDir">,
+): ResolvedLocalOptions {
+  const o = options ?? {};
   return {
-    file,
+    file: o.path === ":memory:" ? ":memory:" : path.resolve(context.dataDir, o.path ?? DEFAULT_FILE_NAME),
     busyTimeoutMs: o.busyTimeoutMs ?? DEFAULTS.busyTimeoutMs,
     synchronous: o.synchronous ?? DEFAULTS.synchronous,
     journalSizeLimitBytes: o.journalSizeLimitBytes ?? DEFAULTS.journalSizeLimitBytes,

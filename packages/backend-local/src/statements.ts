@@ -1,97 +1,159 @@
 import type { Database, Statement } from "better-sqlite3";
 
-const COLUMNS = "key, value, created_at, updated_at, task_id";
+/** The columns of a listed entry, in the order of `ListRow`. */
+const ENTRY = "key, value, created_at, updated_at, task_id, version";
 /**
  * Statements that follow list order name the recency index outright: without statistics the planner
- * may prefer the primary key for `key > ?` and scan a whole project.
+ * may prefer the key index for `key > ?` and scan a whole project.
  */
 const RECENCY = "entries INDEXED BY entries_recency";
-const UPSERT = `INSERT INTO entries (store, project, key, value, task_id, created_at, updated_at)
-  VALUES (?, ?, ?, ?, ?, ?, ?)
-  ON CONFLICT (store, project, key) DO UPDATE SET
-    value = excluded.value, task_id = excluded.task_id, updated_at = excluded.updated_at`;
+const IN_PROJECT = "store = @store AND project = @project";
+/** List order from its end backwards: the oldest entry first, ties by key descending. */
+const OLDEST_FIRST = "ORDER BY updated_at ASC, key DESC";
+const NEWEST_FIRST = "ORDER BY updated_at DESC, key";
 
 /**
- * Every statement the backend runs. Parameters are positional (the fastest to bind); `notBefore` is
- * bound as "" when there is no TTL: every timestamp is >= "", so one statement serves both cases and
- * stays an index range scan.
+ * The version a write of a key that does not exist takes: above the project's floor (every version it
+ * ever removed), or the imported one (0 when the record has none).
+ */
+const NEW_VERSION = "max(coalesce((SELECT floor FROM projects WHERE store = ? AND project = ?), 0) + 1, ?)";
+/**
+ * The hot writes bind positional parameters, cheaper than named ones; their order is `upsertArgs` in
+ * backend.ts: store, project, key, updated_at, store, project, imported, created_at, task_id, value,
+ * imported.
+ */
+const UPSERT = `INSERT INTO entries (store, project, key, updated_at, version, created_at, task_id, value)
+  VALUES (?, ?, ?, ?, ${NEW_VERSION}, ?, ?, ?)
+  ON CONFLICT (store, project, key) DO UPDATE SET updated_at = excluded.updated_at,
+    version = max(version, ?) + 1, task_id = excluded.task_id, value = excluded.value`;
+
+/**
+ * Every statement the backend runs. Reads bind positional parameters (the fastest to bind) and
+ * return raw rows (arrays); writes bind named ones. Timestamps are epoch milliseconds; `notBefore` is
+ * bound as NO_CUTOFF when the store has no TTL, so one statement serves both cases and stays an index
+ * range scan.
  */
 export const SQL = {
   begin: "BEGIN IMMEDIATE",
   commit: "COMMIT",
   rollback: "ROLLBACK",
-  get: "SELECT value, created_at, updated_at, task_id FROM entries WHERE store = ? AND project = ? AND key = ? AND updated_at >= ?",
-  /** An upsert that keeps an existing entry's created_at (a new entry gets the bound one). */
-  upsert: UPSERT,
-  /** An upsert that sets created_at (import restoring an entry). */
-  upsertWithCreated: `${UPSERT}, created_at = excluded.created_at`,
-  /** Updates an existing entry only (created_at kept unless one is bound); changes 0 for a new key. */
-  updateExisting: `UPDATE entries SET value = ?, task_id = ?, updated_at = ?, created_at = coalesce(?, created_at)
-    WHERE store = ? AND project = ? AND key = ?`,
+
+  get: `SELECT value, created_at, updated_at, task_id, version FROM entries
+    WHERE store = ? AND project = ? AND key = ? AND updated_at >= ?`,
+  /** The stored row of a key, expired or not: what a condition and `nextVersion` look at. */
+  current: "SELECT id, version, updated_at FROM entries WHERE store = ? AND project = ? AND key = ?",
+  project: "SELECT n, floor FROM projects WHERE store = ? AND project = ?",
+
+  /** Upsert resolving the version written (created_at: kept for an existing key). */
+  upsert: `${UPSERT} RETURNING version`,
+  /** Upsert that also sets created_at (import restoring an entry). */
+  upsertWithCreated: `${UPSERT}, created_at = excluded.created_at RETURNING version`,
+  /** ifAbsent in one statement: a new key, or over an expired entry (the last `?`: notBefore); a live one returns no row. */
+  insertIfAbsent: `${UPSERT} WHERE entries.updated_at < ? RETURNING version`,
   /**
-   * A new key in a full project takes the place of the last entry in list order, in one UPDATE: no row
-   * is inserted or deleted, so the count is not touched, and fewer pages change than with an insert
-   * plus a delete. When the new entry would itself be last, nothing matches: it would be evicted at once.
+   * ifVersion in one statement: only over that version, live; otherwise no row. Binds updated_at,
+   * task_id, value, store, project, key, the expected version, notBefore.
    */
-  recycleOldest: `UPDATE entries SET key = ?, value = ?, task_id = ?, created_at = ?, updated_at = ?
-    WHERE store = ? AND project = ? AND key = (
-      SELECT key FROM (
-        SELECT key, updated_at FROM ${RECENCY} WHERE store = ? AND project = ? ORDER BY updated_at ASC, key DESC LIMIT 1)
-      WHERE updated_at < ? OR (updated_at = ? AND key > ?))`,
-  deleteKey: "DELETE FROM entries WHERE store = ? AND project = ? AND key = ?",
-  list: `SELECT ${COLUMNS} FROM ${RECENCY} WHERE store = ? AND project = ? AND updated_at >= ?
-    ORDER BY updated_at DESC, key LIMIT ? OFFSET ?`,
+  updateIfVersion: `UPDATE entries SET updated_at = ?, version = version + 1, task_id = ?, value = ?
+    WHERE store = ? AND project = ? AND key = ? AND version = ? AND updated_at >= ? RETURNING version`,
+  /** Writes a row found earlier in the same transaction, with the version computed there. */
+  rewrite: `UPDATE entries SET key = @key, updated_at = @updatedAt, version = @version,
+    created_at = coalesce(@createdAt, created_at), task_id = @taskId, value = @value WHERE id = @id`,
+  insert: `INSERT INTO entries (store, project, key, updated_at, version, created_at, task_id, value)
+    VALUES (@store, @project, @key, @updatedAt, @version, @createdAt, @taskId, @value)`,
+  deleteById: "DELETE FROM entries WHERE id = ?",
+
+  /** Starts counting a project's entries (retention needs the count; inserts keep it). */
+  countProject: `INSERT INTO projects (store, project, n)
+    VALUES (@store, @project, (SELECT count(*) FROM entries WHERE ${IN_PROJECT}))
+    ON CONFLICT (store, project) DO UPDATE SET n = excluded.n`,
+  /**
+   * After removing `@removed` entries whose largest version was `@floor`: raises the floor, and lowers
+   * a counted project's n, or sets it to `@count` when the caller knows the exact figure. Writes the
+   * row only when something changes: retention that evicts one entry for one new key (most puts of a
+   * full store) usually finds the floor already high enough, and saves a page per commit.
+   */
+  removed: `INSERT INTO projects (store, project, floor) VALUES (@store, @project, @floor)
+    ON CONFLICT (store, project) DO UPDATE SET floor = max(floor, excluded.floor),
+      n = CASE WHEN n IS NULL THEN NULL WHEN @count IS NULL THEN n - @removed ELSE @count END
+    WHERE floor < excluded.floor OR (n IS NOT NULL AND (@removed <> 0 OR @count IS NOT NULL))`,
+
+  /** The last entry in list order (the one retention drops first). */
+  oldest: `SELECT id, updated_at, key, version FROM ${RECENCY} WHERE store = ? AND project = ? ${OLDEST_FIRST} LIMIT 1`,
+  /** The largest version after the newest `?` entries: a covering scan of the recency index. */
+  beyondTop: `SELECT max(version) FROM (SELECT version FROM ${RECENCY} WHERE store = ? AND project = ?
+    ${NEWEST_FIRST} LIMIT -1 OFFSET ?)`,
+  deleteBeyond: `DELETE FROM entries WHERE id IN (
+    SELECT id FROM ${RECENCY} WHERE store = ? AND project = ? ${NEWEST_FIRST} LIMIT -1 OFFSET ?)`,
+  olderTop: `SELECT max(version) FROM ${RECENCY} WHERE store = ? AND project = ? AND updated_at < ?`,
+  deleteOlder: `DELETE FROM ${RECENCY} WHERE store = ? AND project = ? AND updated_at < ?`,
+
+  /** The first page: read straight off the recency index. */
+  list: `SELECT ${ENTRY} FROM ${RECENCY} WHERE store = ? AND project = ? AND updated_at >= ? ${NEWEST_FIRST} LIMIT ?`,
+  /**
+   * A page at an offset, as a deferred join: the offset is skipped in the recency index alone (it holds
+   * the rowid), and only the page's rows are read from the table. CROSS JOIN keeps the page outermost,
+   * so rows come out in its order.
+   */
+  listAt: `SELECT e.key, e.value, e.created_at, e.updated_at, e.task_id, e.version FROM (
+      SELECT id FROM ${RECENCY} WHERE store = ? AND project = ? AND updated_at >= ? ${NEWEST_FIRST} LIMIT ? OFFSET ?
+    ) AS page CROSS JOIN entries AS e ON e.id = page.id`,
   /** Keyset paging, part 1: the rest of the cursor's own timestamp, by key. */
-  listTies: `SELECT ${COLUMNS} FROM ${RECENCY} WHERE store = ? AND project = ? AND updated_at = ? AND key > ?
+  listTies: `SELECT ${ENTRY} FROM ${RECENCY} WHERE store = ? AND project = ? AND updated_at = ? AND key > ?
     AND updated_at >= ? ORDER BY key LIMIT ?`,
   /** Keyset paging, part 2: strictly older timestamps. Both parts are seeks into entries_recency. */
-  listOlder: `SELECT ${COLUMNS} FROM ${RECENCY} WHERE store = ? AND project = ? AND updated_at < ? AND updated_at >= ?
-    ORDER BY updated_at DESC, key LIMIT ?`,
+  listOlder: `SELECT ${ENTRY} FROM ${RECENCY} WHERE store = ? AND project = ? AND updated_at < ? AND updated_at >= ?
+    ${NEWEST_FIRST} LIMIT ?`,
   /** Cursor plus offset: core never combines them, but the contract allows it. */
-  listAfterOffset: `SELECT ${COLUMNS} FROM ${RECENCY} WHERE store = ? AND project = ? AND updated_at <= ?
-    AND (updated_at < ? OR key > ?) AND updated_at >= ? ORDER BY updated_at DESC, key LIMIT ? OFFSET ?`,
-  count: "SELECT n FROM entry_counts WHERE store = ? AND project = ?",
-  startCount:
-    "INSERT INTO entry_counts (store, project, n) SELECT ?, ?, count(*) FROM entries WHERE store = ? AND project = ?",
-  /** Removes the oldest entry (the end of list order). */
-  deleteOldestOne: `DELETE FROM entries WHERE store = ? AND project = ? AND key = (
-    SELECT key FROM ${RECENCY} WHERE store = ? AND project = ? ORDER BY updated_at ASC, key DESC LIMIT 1)`,
-  /** Removes the oldest `?` entries, walking entries_recency backwards from the end of list order. */
-  deleteOldest: `DELETE FROM entries WHERE store = ? AND project = ? AND key IN (
-    SELECT key FROM ${RECENCY} WHERE store = ? AND project = ? ORDER BY updated_at ASC, key DESC LIMIT ?)`,
-  /** Removes everything after the newest `?` entries, for a project that has no count. */
-  deleteBeyond: `DELETE FROM entries WHERE store = ? AND project = ? AND key IN (
-    SELECT key FROM ${RECENCY} WHERE store = ? AND project = ? ORDER BY updated_at DESC, key LIMIT -1 OFFSET ?)`,
-  deleteOlder: `DELETE FROM ${RECENCY} WHERE store = ? AND project = ? AND updated_at < ?`,
+  listAfterOffset: `SELECT ${ENTRY} FROM ${RECENCY} WHERE store = ? AND project = ? AND updated_at <= ?
+    AND (updated_at < ? OR key > ?) AND updated_at >= ? ${NEWEST_FIRST} LIMIT ? OFFSET ?`,
+
   checkpoint: "PRAGMA wal_checkpoint(PASSIVE)",
 } as const;
 
 export type Statements = Record<keyof typeof SQL, Statement>;
 
+/** Statements whose rows are read as arrays (no object with column names built per row). */
+const RAW = new Set<keyof typeof SQL>([
+  "get",
+  "current",
+  "project",
+  "oldest",
+  "list",
+  "listAt",
+  "listTies",
+  "listOlder",
+  "listAfterOffset",
+  "checkpoint",
+]);
+/** Statements that return one value. */
+const PLUCK = new Set<keyof typeof SQL>([
+  "upsert",
+  "upsertWithCreated",
+  "insertIfAbsent",
+  "updateIfVersion",
+  "beyondTop",
+  "olderTop",
+]);
+
 /** Prepares every statement once, when the backend starts; the hot paths only bind and step. */
 export function prepareStatements(db: Database): Statements {
-  const q = (sql: string) => db.prepare(sql);
-  return {
-    begin: q(SQL.begin),
-    commit: q(SQL.commit),
-    rollback: q(SQL.rollback),
-    // Raw mode: rows as arrays, no object with column names built per row.
-    get: q(SQL.get).raw(true),
-    upsert: q(SQL.upsert),
-    upsertWithCreated: q(SQL.upsertWithCreated),
-    updateExisting: q(SQL.updateExisting),
-    recycleOldest: q(SQL.recycleOldest),
-    deleteKey: q(SQL.deleteKey),
-    list: q(SQL.list).raw(true),
-    listTies: q(SQL.listTies).raw(true),
-    listOlder: q(SQL.listOlder).raw(true),
-    listAfterOffset: q(SQL.listAfterOffset).raw(true),
-    count: q(SQL.count).pluck(),
-    startCount: q(SQL.startCount),
-    deleteOldestOne: q(SQL.deleteOldestOne),
-    deleteOldest: q(SQL.deleteOldest),
-    deleteBeyond: q(SQL.deleteBeyond),
-    deleteOlder: q(SQL.deleteOlder),
-    checkpoint: q(SQL.checkpoint).raw(true),
-  };
+  const statements = {} as Statements;
+  for (const [name, sql] of Object.entries(SQL) as [keyof typeof SQL, string][]) {
+    const statement = db.prepare(sql);
+    if (RAW.has(name)) statement.raw(true);
+    else if (PLUCK.has(name)) statement.pluck(true);
+    statements[name] = statement;
+  }
+  return statements;
+}
+
+/**
+ * Runs a write with `RETURNING version` and resolves the version (`undefined`: it wrote nothing). It
+ * steps the statement to its end with `all()`: SQLite runs its WAL hook, and so the automatic
+ * checkpoint, only when a statement finishes stepping, and `get()` resets it after the first row, so
+ * autocommit writes through `get()` never checkpoint and the WAL grows without bound.
+ */
+export function written(statement: Statement, ...args: unknown[]): number | undefined {
+  return (statement.all(...args) as number[])[0];
 }

@@ -2,7 +2,7 @@ import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import Database from "better-sqlite3";
 import { beforeAll, describe, expect, it } from "vitest";
-import { DEFAULT_FILE_NAME } from "../src/index";
+import { DEFAULT_FILE_NAME } from "../src/options";
 import { tempDir } from "./helpers";
 import { assertBuilt, startWriter } from "./processes";
 
@@ -47,9 +47,9 @@ describe("a writer killed with SIGKILL", () => {
         if (inFlight !== undefined) {
           expect(JSON.parse(inFlight)).toMatchObject({ prefix: `r${round}`, i: last + 1 });
         }
-        // The retention store's count, kept by triggers inside each transaction, matches the rows.
+        // The retention store's count, kept inside each put's transaction, matches the rows.
         const ring = db.prepare("SELECT count(*) FROM entries WHERE store = 'ring'").pluck().get() as number;
-        const counted = db.prepare("SELECT n FROM entry_counts WHERE store = 'ring'").pluck().get();
+        const counted = db.prepare("SELECT n FROM projects WHERE store = 'ring'").pluck().get();
         expect(ring).toBeLessThanOrEqual(25);
         expect(counted).toBe(ring);
       } finally {

@@ -2,7 +2,9 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { ResourceSet, StoreManager, type WorkflowStoreConfig } from "@store/core";
+import type { PutOptions, PutRecord, StoreRef } from "@store/core/backend";
 import { FakeClock } from "@store/testkit";
+import type Database from "better-sqlite3";
 import { afterEach } from "vitest";
 import { type LocalBackend, type LocalBackendOptions, localBackend } from "../src/index";
 
@@ -55,7 +57,49 @@ export function openManager(
     clock,
     dataDir,
     async backend(store = "s") {
-      return (await manager.resolve(store, "")).backend as LocalBackend;
+      return (await manager.resolve(store, "")).backend as unknown as LocalBackend;
     },
   };
+}
+
+/** The ref most direct-call tests use. */
+export const ref: StoreRef = { store: "s", project: "" };
+
+/** A record as core would hand it to the backend. */
+export function record(
+  key: string,
+  value: unknown,
+  updatedAt: string,
+  extra: Partial<PutRecord> = {},
+): PutRecord {
+  return {
+    key,
+    value: value as PutRecord["value"],
+    json: JSON.stringify(value),
+    taskId: "",
+    updatedAt,
+    ...extra,
+  };
+}
+
+/** `second` seconds into 2026, as core formats timestamps. */
+export const ts = (second: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, second)).toISOString();
+
+/** Rows of a project beside its count in `projects` (null: not counted) and its floor. */
+export function projectState(db: Database.Database, store = "s", project = "") {
+  const actual = db
+    .prepare("SELECT count(*) FROM entries WHERE store = ? AND project = ?")
+    .pluck()
+    .get(store, project);
+  const row = db
+    .prepare("SELECT n, floor FROM projects WHERE store = ? AND project = ?")
+    .get(store, project) as { n: number | null; floor: number } | undefined;
+  return { actual, counted: row?.n ?? null, floor: row?.floor ?? 0 };
+}
+
+/** A put that must succeed: its version. */
+export function mustPut(b: LocalBackend, r: PutRecord, options: PutOptions = {}, at: StoreRef = ref): number {
+  const v = b.put(at, r, options);
+  if (typeof v !== "number") throw new Error(`put of ${r.key} conflicted: ${JSON.stringify(v)}`);
+  return v;
 }

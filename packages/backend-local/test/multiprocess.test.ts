@@ -1,9 +1,11 @@
 import path from "node:path";
 import Database from "better-sqlite3";
 import { beforeAll, describe, expect, it } from "vitest";
-import { DEFAULT_FILE_NAME } from "../src/index";
+import { DEFAULT_FILE_NAME } from "../src/options";
+import { SCHEMA_VERSION } from "../src/schema";
 import { tempDir } from "./helpers";
 import { assertBuilt, startWriter } from "./processes";
+import { writeReleaseDatabase } from "./release-0.1";
 
 beforeAll(assertBuilt);
 
@@ -19,6 +21,7 @@ async function race(dataDir: string, n: number, puts: number, ...flags: string[]
     ...exits[i]!,
     stderr: w.stderr(),
     acked: w.lines.filter((l) => l.startsWith("w")),
+    migrated: w.lines.find((l) => l.startsWith("migrated ")),
   }));
 }
 
@@ -31,7 +34,7 @@ function inspect(dataDir: string) {
         db.prepare("SELECT key FROM entries WHERE store = 'reliability'").pluck().all() as string[],
       ),
       ring: db.prepare("SELECT count(*) FROM entries WHERE store = 'ring'").pluck().get(),
-      ringCounted: db.prepare("SELECT n FROM entry_counts WHERE store = 'ring'").pluck().get(),
+      ringCounted: db.prepare("SELECT n FROM projects WHERE store = 'ring'").pluck().get(),
     };
   } finally {
     db.close();
@@ -67,4 +70,42 @@ describe("several processes on one database", () => {
       expect(inspect(dataDir).keys.size).toBe(8);
     }
   }, 120_000);
+
+  it("8 processes opening a file of the previous release at once: one upgrades it, all succeed, nothing is lost", async () => {
+    for (let round = 0; round < 3; round++) {
+      const dataDir = tempDir();
+      const old = Array.from({ length: 2000 }, (_, i) => ({
+        store: "reliability",
+        project: "",
+        key: `old-${i}`,
+        value: { i, pad: "y".repeat(300) },
+        taskId: "release-0.1",
+        createdAt: new Date(Date.UTC(2025, 0, 1, 0, 0, i)).toISOString(),
+        updatedAt: new Date(Date.UTC(2025, 0, 2, 0, 0, i)).toISOString(),
+      }));
+      writeReleaseDatabase(path.join(dataDir, DEFAULT_FILE_NAME), old, [{ store: "ring", project: "" }]);
+      const results = await race(dataDir, 8, 20, "--ring", "--report");
+      for (const r of results) {
+        expect(r.stderr).toBe("");
+        expect(r.code).toBe(0);
+      }
+      expect(results.map((r) => r.migrated).filter((m) => m !== "migrated none")).toEqual(["migrated 1"]);
+      const db = new Database(path.join(dataDir, DEFAULT_FILE_NAME), { readonly: true });
+      try {
+        expect(db.pragma("user_version", { simple: true })).toBe(SCHEMA_VERSION);
+        expect(db.pragma("integrity_check", { simple: true })).toBe("ok");
+        const kept = db
+          .prepare(
+            "SELECT count(*) FROM entries WHERE key LIKE 'old-%' AND version = 1 AND task_id = 'release-0.1'",
+          )
+          .pluck()
+          .get();
+        expect(kept).toBe(2000);
+        expect(inspect(dataDir).keys.size).toBe(2000 + 8 * 20);
+        expect(inspect(dataDir).ringCounted).toBe(25);
+      } finally {
+        db.close();
+      }
+    }
+  }, 300_000);
 });

@@ -6,6 +6,7 @@ import { fileURLToPath } from "node:url";
 const here = path.dirname(fileURLToPath(import.meta.url));
 const packageDir = path.resolve(here, "..");
 export const WRITER = path.join(here, "fixtures", "writer.mjs");
+export const COUNTER = path.join(here, "fixtures", "counter.mjs");
 
 /** Child processes run the built packages; fail clearly when they are missing. */
 export function assertBuilt(): void {
@@ -31,8 +32,9 @@ export interface Writer {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-export function startWriter(args: string[]): Writer {
-  const child = spawn(process.execPath, [WRITER, ...args], {
+/** Starts `node <script> …args` in the package directory, collecting its output line by line. */
+export function startWriter(args: string[], script = WRITER): Writer {
+  const child = spawn(process.execPath, [script, ...args], {
     cwd: packageDir,
     stdio: ["pipe", "pipe", "pipe"],
   });

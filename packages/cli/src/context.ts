@@ -4,11 +4,15 @@ import {
   loadManifests,
   type ManifestIssue,
   mergeResources,
+  printable,
   type ResourceSet,
   StoreError,
+  type StoreHandle,
   StoreManager,
 } from "@store/core";
-import { loadApplied } from "./applied";
+import { checkReservedPaths } from "./applied/layout";
+import { loadAllApplied, loadAppliedForStore, loadAppliedProvider, resourceSetOf } from "./applied/load";
+import type { AppliedResource } from "./applied/records";
 import { builtinBackends } from "./backends";
 import type { ResolvedIo } from "./io";
 
@@ -21,7 +25,7 @@ export interface GlobalOptions {
   verbose?: boolean;
 }
 
-/** Everything a command needs: the io, the resolved options, and lazily the resources and manager. */
+/** Everything a command needs: the io, the resolved options, and on demand the resources and manager. */
 export class Context {
   readonly dataDir: string;
   readonly manifestPaths: string[];
@@ -29,6 +33,7 @@ export class Context {
   readonly json: boolean;
   readonly verbose: boolean;
   private manager?: StoreManager;
+  private flagManifests?: ResourceSet;
 
   constructor(
     readonly io: ResolvedIo,
@@ -42,36 +47,55 @@ export class Context {
     this.verbose = options.verbose === true;
   }
 
-  /** The manifests given with -f, validated (throws INVALID_MANIFEST with every issue). */
-  loadFlagManifests(): ResourceSet {
-    return this.relativeIssues(() => loadManifests({ paths: this.manifestPaths }));
-  }
-
-  /** The resources saved by `apply` in the data directory. */
-  loadApplied(): ResourceSet {
-    return this.relativeIssues(() => loadApplied(this.dataDir));
-  }
-
   /**
-   * The applied resources with the -f manifests layered over them for this invocation. Warnings of
-   * applied resources were shown when they were applied; only those of -f manifests are printed.
+   * The manifests given with -f, validated (throws INVALID_MANIFEST with every issue), once per
+   * invocation. Only these need the YAML parser and ajv; applied resources load without them.
    */
-  loadResources(): ResourceSet {
-    const applied = this.loadApplied();
-    if (this.manifestPaths.length === 0) return applied;
-    const fromFlags = this.loadFlagManifests();
-    this.printWarnings(fromFlags.warnings);
-    return mergeResources(applied, fromFlags);
+  loadFlagManifests(): ResourceSet {
+    this.flagManifests ??= this.relativeIssues(() => {
+      const set = loadManifests({ paths: this.manifestPaths });
+      checkReservedPaths(set);
+      return set;
+    });
+    return this.flagManifests;
   }
 
-  /** A manager over the applied (+ -f) resources, with the builtin backends registered. */
-  async openManager(): Promise<StoreManager> {
+  /** Every applied resource (for `get`, and apply's check of undeclared providers). */
+  loadApplied(): AppliedResource[] {
+    return this.relativeIssues(() => loadAllApplied(this.dataDir, (m) => this.warn(m)));
+  }
+
+  /** Every applied resource with the -f manifests layered over them, for this invocation only. */
+  loadResources(): ResourceSet {
+    const applied = resourceSetOf(this.loadApplied());
+    return this.manifestPaths.length === 0 ? applied : mergeResources(applied, this.withFlagWarnings());
+  }
+
+  /** A handle on one store, with only that store's definitions and provider loaded. */
+  async store(name: string): Promise<StoreHandle> {
+    const flags = this.manifestPaths.length === 0 ? undefined : this.withFlagWarnings();
+    const extra = (flags?.stores ?? []).filter((s) => s.name === name).map((s) => s.provider);
+    const applied = this.relativeIssues(() =>
+      resourceSetOf(loadAppliedForStore(this.dataDir, name, this.project, extra, (m) => this.warn(m))),
+    );
+    const manager = this.openManager(flags ? mergeResources(applied, flags) : applied);
+    return manager.store(name, { project: this.project });
+  }
+
+  /** A provider's applied record (layered under -f), for `migrations print`. */
+  providerResources(name: string): ResourceSet {
+    const record = this.relativeIssues(() => loadAppliedProvider(this.dataDir, name, (m) => this.warn(m)));
+    const applied = resourceSetOf(record ? [record] : []);
+    return this.manifestPaths.length === 0 ? applied : mergeResources(applied, this.withFlagWarnings());
+  }
+
+  /** A manager over `resources`, with the builtin backends registered (each loaded on first use). */
+  openManager(resources: ResourceSet): StoreManager {
     if (this.manager) return this.manager;
-    const resources = this.loadResources();
     this.manager = new StoreManager({
       dataDir: this.dataDir,
       resources,
-      backends: await builtinBackends(),
+      backends: builtinBackends(),
       resolveFrom: this.io.cwd,
       onWarning: (message) => this.warn(message),
     });
@@ -82,6 +106,14 @@ export class Context {
     const manager = this.manager;
     this.manager = undefined;
     await manager?.close();
+  }
+
+  /** The -f manifests with their warnings printed (applied resources' were shown when applied). */
+  private withFlagWarnings(): ResourceSet {
+    const first = this.flagManifests === undefined;
+    const set = this.loadFlagManifests();
+    if (first) this.printWarnings(set.warnings);
+    return set;
   }
 
   printWarnings(warnings: readonly ManifestIssue[]): void {
@@ -106,8 +138,9 @@ export class Context {
     }
   }
 
+  /** One line per warning, escaped: a backend's warning may quote a provider's output. */
   warn(message: string): void {
-    this.io.stderr.write(`wfstore: warning: ${message}\n`);
+    this.io.stderr.write(`wfstore: warning: ${printable(message)}\n`);
   }
 
   /** Paths in messages: relative to the working directory when inside it, as the user typed them. */

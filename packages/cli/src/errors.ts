@@ -1,4 +1,4 @@
-import { formatIssue, type ManifestIssue, StoreError, type StoreErrorCode } from "@store/core";
+import { formatIssue, type ManifestIssue, printable, StoreError, type StoreErrorCode } from "@store/core";
 
 /** The exit codes of brief §7. */
 export const EXIT = {
@@ -9,6 +9,8 @@ export const EXIT = {
   INVALID_INPUT: 2,
   /** A backend or provider failed: command failed or timed out, I/O error. */
   BACKEND_FAILURE: 3,
+  /** A conditional write's condition failed (`--if-version N`, `--if-absent`): nothing was written. */
+  CONFLICT: 4,
 } as const;
 
 /** Codes the CLI adds to core's: a command line it cannot understand, or something that is not there. */
@@ -37,9 +39,13 @@ const INVALID_INPUT_CODES = new Set<StoreErrorCode | CliErrorCode>([
   "PROVIDER_NOT_FOUND",
 ]);
 
-/** Exit 2 for what the user can fix in their input, 3 for everything that failed underneath. */
+/**
+ * Exit 2 for what the user can fix in their input, 4 for a condition that did not hold, 3 for
+ * everything that failed underneath.
+ */
 export function exitCodeFor(error: unknown): number {
   const code = errorCode(error);
+  if (code === "CONFLICT") return EXIT.CONFLICT;
   return INVALID_INPUT_CODES.has(code as StoreErrorCode) ? EXIT.INVALID_INPUT : EXIT.BACKEND_FAILURE;
 }
 
@@ -64,7 +70,7 @@ export function formatError(error: unknown, verbose: boolean): string[] {
     lines.push(
       `wfstore: error ${code}: ${issues.length === 1 ? "invalid manifest" : `invalid manifest (${issues.length} errors)`}`,
     );
-    for (const issue of issues) lines.push(`  ${formatIssue(issue)}`);
+    for (const issue of issues) lines.push(`  ${oneLine(formatIssue(issue))}`);
   } else {
     lines.push(`wfstore: error ${code}: ${oneLine(messageOf(error))}`);
   }
@@ -78,11 +84,11 @@ export function formatError(error: unknown, verbose: boolean): string[] {
       seen.add(cause);
       const c = cause as { code?: unknown; message?: unknown };
       const tag = typeof c.code === "string" ? `[${c.code}] ` : "";
-      lines.push(`  caused by: ${tag}${oneLine(messageOf(cause))}`);
+      lines.push(`  caused by: ${oneLine(tag + messageOf(cause))}`);
       cause = (cause as { cause?: unknown }).cause;
     }
     if (code === "INTERNAL" && error instanceof Error && error.stack) {
-      lines.push(...error.stack.split("\n").map((l) => `  ${l.trim()}`));
+      lines.push(...error.stack.split("\n").map((l) => `  ${printable(l.trim())}`));
     }
   } else if (code === "INTERNAL") {
     lines.push("  (this is a bug in wfstore; run again with --verbose for the stack trace)");
@@ -110,11 +116,17 @@ function messageOf(error: unknown): string {
   return String(error);
 }
 
-/** Error lines are one line each: a multi-line message (a command's stderr) is folded with " | ". */
+/**
+ * Error lines are one line each: a multi-line message (a command's stderr) is folded with " | ", and
+ * what is left of control and bidi characters is escaped (`\x1b`, `\u202e`), so a message quoting a
+ * provider can neither move the cursor nor reorder the line on the user's terminal.
+ */
 function oneLine(text: string): string {
-  return text
-    .split(/\r?\n/)
-    .map((l) => l.trim())
-    .filter(Boolean)
-    .join(" | ");
+  return printable(
+    text
+      .split(/\r?\n/)
+      .map((l) => l.trim())
+      .filter(Boolean)
+      .join(" | "),
+  );
 }

@@ -1,17 +1,33 @@
-import type { StoreEntry } from "@store/core";
+import { printable, type StoreEntry } from "@store/core";
 
 /** An entry as the CLI prints it: snake_case fields, as in manifests and the command protocol. */
 export interface EntryJson {
   key: string;
   value: unknown;
+  version: number;
   updated_at: string;
   created_at: string;
   task_id: string;
 }
 
-/** Field order is the export format's: key, value, updated_at, created_at, task_id. */
+/** Field order is the export format's: key, value, version, updated_at, created_at, task_id. */
 export function entryJson(e: StoreEntry): EntryJson {
-  return { key: e.key, value: e.value, updated_at: e.updatedAt, created_at: e.createdAt, task_id: e.taskId };
+  return {
+    key: e.key,
+    value: e.value,
+    version: e.version,
+    updated_at: e.updatedAt,
+    created_at: e.createdAt,
+    task_id: e.taskId,
+  };
+}
+
+/**
+ * A key (or other stored text) quoted for a message: JSON escapes control characters, `printable`
+ * the bidi and zero-width ones JSON leaves alone, so a key cannot reorder or hide the line it is in.
+ */
+export function quoted(text: string): string {
+  return printable(JSON.stringify(text));
 }
 
 /** How many terminal columns a string takes (wide CJK and emoji count two; combining marks none). */
@@ -85,8 +101,9 @@ export function table<Row>(rows: Row[], columns: Column<Row>[], width: number): 
   return [line(columns.map((c) => c.header)), ...cells.map(line)].join("\n") + "\n";
 }
 
+/** A cell on one line, with control and bidi characters escaped: stored text is shown, never obeyed. */
 function oneLine(text: string): string {
-  return text.replace(/[\r\n\t]+/g, " ");
+  return printable(text);
 }
 
 export function plural(n: number, word: string, pluralWord = `${word}s`): string {

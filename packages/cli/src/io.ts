@@ -25,11 +25,19 @@ export interface ResolvedIo {
   cwd: string;
 }
 
+/**
+ * The io of one run. The process's stdin and stderr are taken on first use: creating them costs a
+ * few milliseconds of start-up, and most commands read no stdin and write nothing on stderr.
+ */
 export function resolveIo(io: CliIo = {}): ResolvedIo {
   return {
-    stdin: io.stdin ?? process.stdin,
+    get stdin() {
+      return io.stdin ?? process.stdin;
+    },
     stdout: io.stdout ?? process.stdout,
-    stderr: io.stderr ?? process.stderr,
+    get stderr() {
+      return io.stderr ?? process.stderr;
+    },
     env: io.env ?? process.env,
     cwd: io.cwd ?? process.cwd(),
   };
@@ -103,6 +111,12 @@ export class ChunkedWriter {
   ) {}
 
   async write(text: string): Promise<void> {
+    if (text.length >= this.chunkSize) {
+      // A large line goes out as it is: appending it to the buffer would copy it once more.
+      await this.flush();
+      await writeAll(this.stream, text);
+      return;
+    }
     this.buffer += text;
     if (this.buffer.length >= this.chunkSize) await this.flush();
   }

@@ -1,16 +1,27 @@
-import readline from "node:readline";
-import { type ImportEntry, type JsonValue, StoreError, type StoreHandle } from "@store/core";
+import {
+  decodeUtf8,
+  type ImportEntry,
+  type JsonValue,
+  LIMITS,
+  StoreError,
+  type StoreHandle,
+} from "@store/core";
 import { entryJson } from "./format";
 import { ChunkedWriter, type OutputStream } from "./io";
+import { PAGE_BYTES, PageSizer } from "./page-sizer";
 import type { Progress } from "./progress";
 
 /** The fields of one NDJSON line, as `store export` writes them and `store import` reads them. */
-const FIELDS = new Set(["key", "value", "updated_at", "created_at", "task_id"]);
+const FIELDS = new Set(["key", "value", "version", "updated_at", "created_at", "task_id"]);
+const FIELD_LIST = "key, value, version, updated_at, created_at, task_id";
+
+/** A line longer than this cannot hold an entry whose value fits the 16 MiB limit, however escaped. */
+export const MAX_LINE_BYTES = LIMITS.valueMaxBytes * 4;
 
 /**
- * Writes every visible entry of a store as NDJSON, newest first. Entries come a page at a time (keyset
- * paging where the backend has it) and each chunk waits for stdout to drain, so memory stays bounded
- * whatever the store's size. Resolves how many entries were written.
+ * Writes every visible entry of a store as NDJSON, newest first, through keyset pages sized by bytes
+ * (PageSizer): one page of entries and one chunk of output are all the memory it holds, whatever the
+ * size of the store or its values. Each chunk waits for stdout to drain. Resolves the count written.
  */
 export async function exportEntries(
   store: StoreHandle,
@@ -18,76 +29,123 @@ export async function exportEntries(
   progress: Progress,
 ): Promise<number> {
   const writer = new ChunkedWriter(out);
+  const sizer = new PageSizer(1);
   let count = 0;
-  for await (const entry of store.entries({ batchSize: 1000 })) {
-    await writer.write(`${JSON.stringify(entryJson(entry))}\n`);
-    count++;
-    if (count % 1000 === 0) progress.update(count);
+  let cursor: string | undefined;
+  for (;;) {
+    const page = await store.listPage({
+      limit: sizer.limit,
+      ...(cursor === undefined ? {} : { cursor }),
+    });
+    const entries = page.entries;
+    let largest = 0;
+    for (let i = 0; i < entries.length; i++) {
+      const line = `${JSON.stringify(entryJson(entries[i] as (typeof entries)[number]))}\n`;
+      entries[i] = undefined as never; // let a written 16 MiB value go before the next one is serialized
+      largest = Math.max(largest, line.length);
+      await writer.write(line);
+      count++;
+      if (count % 1000 === 0) progress.update(count);
+    }
+    sizer.observe(largest);
+    if (page.nextCursor === undefined) break;
+    cursor = page.nextCursor;
   }
   await writer.flush();
   progress.update(count);
   return count;
 }
 
-/** Where a line came from, so an error names its line rather than its entry number. */
-export interface LineTracker {
-  /** Line number of each entry yielded so far, by entry index (1-based), for the current batch. */
-  lineOf(entryIndex: number): number | undefined;
-  bytesRead: number;
+/** An entry read from NDJSON, with the line it came from. */
+export interface LineEntry {
+  entry: ImportEntry;
+  line: number;
+  /** The length of the line in bytes. */
+  bytes: number;
 }
 
 /**
- * Reads NDJSON entries from a stream, one at a time: readline pauses the input while its queue is
- * full, so a file of a million lines is never held in memory. Blank lines are skipped. A line that is
- * not a JSON object of the export's fields stops the import with INVALID_VALUE / INVALID_ARGUMENT
- * naming the line.
+ * Reads NDJSON entries from a stream. Lines are split on bytes and each is decoded as strict UTF-8
+ * (a line with invalid bytes is refused, naming them, never stored altered), parsed and checked
+ * against the export's fields. Blank lines are skipped; CRLF line ends are fine. A line past
+ * MAX_LINE_BYTES is refused before it is held whole, so an endless input cannot exhaust memory.
  */
-export function readEntries(input: NodeJS.ReadableStream): {
-  entries: AsyncGenerator<ImportEntry>;
-  tracker: LineTracker;
-  /** Stops reading: after a failure, the writer of a pipe gets EPIPE instead of this process waiting. */
-  close(): void;
-} {
-  const lines = new Map<number, number>();
-  const tracker: LineTracker = {
-    lineOf: (i) => lines.get(i),
-    bytesRead: 0,
-  };
-  // Both listeners attach in this tick: readline starts the stream flowing, and lines emitted before
-  // the iterator exists would be lost.
-  input.on("data", (chunk: Buffer | string) => {
-    tracker.bytesRead += typeof chunk === "string" ? Buffer.byteLength(chunk) : chunk.length;
-  });
-  const rl = readline.createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
-  const iterator = rl[Symbol.asyncIterator]();
-  async function* generate(): AsyncGenerator<ImportEntry> {
-    let lineNumber = 0;
-    let index = 0;
-    try {
-      for (;;) {
-        const next = await iterator.next();
-        if (next.done) return;
-        const line = next.value as string;
-        lineNumber++;
-        if (line.trim() === "") continue;
-        index++;
-        // Only the current batch's line numbers are needed: keep the map small.
-        if (index > 2000) lines.delete(index - 2000);
-        lines.set(index, lineNumber);
-        yield parseLine(line, lineNumber);
-      }
-    } finally {
-      rl.close();
+export async function* readEntries(
+  input: AsyncIterable<Buffer | string>,
+  onBytes: (bytesRead: number) => void = () => {},
+): AsyncGenerator<LineEntry> {
+  let lineNumber = 0;
+  for await (const bytes of byteLines(input, onBytes)) {
+    lineNumber++;
+    const text = decodeUtf8(bytes, `line ${lineNumber}`, "INVALID_VALUE");
+    if (text.trim() === "") continue;
+    yield { entry: parseLine(text, lineNumber), line: lineNumber, bytes: bytes.length };
+  }
+}
+
+/** Lines as bytes, without their `\n` (or `\r\n`). */
+async function* byteLines(
+  input: AsyncIterable<Buffer | string>,
+  onBytes: (bytesRead: number) => void,
+): AsyncGenerator<Buffer> {
+  let parts: Buffer[] = [];
+  let partBytes = 0;
+  let bytesRead = 0;
+  let line = 1;
+  for await (const chunk of input) {
+    const buf = typeof chunk === "string" ? Buffer.from(chunk) : chunk;
+    bytesRead += buf.length;
+    onBytes(bytesRead);
+    let start = 0;
+    for (;;) {
+      const nl = buf.indexOf(0x0a, start);
+      if (nl === -1) break;
+      const piece = buf.subarray(start, nl);
+      const whole = parts.length === 0 ? piece : Buffer.concat([...parts, piece], partBytes + piece.length);
+      parts = [];
+      partBytes = 0;
+      if (whole.length > MAX_LINE_BYTES) throw lineTooLong(line);
+      yield whole[whole.length - 1] === 0x0d ? whole.subarray(0, whole.length - 1) : whole;
+      line++;
+      start = nl + 1;
+    }
+    if (start < buf.length) {
+      parts.push(buf.subarray(start));
+      partBytes += buf.length - start;
+      if (partBytes > MAX_LINE_BYTES) throw lineTooLong(line);
     }
   }
-  return {
-    entries: generate(),
-    tracker,
-    close: () => {
-      rl.close();
-      (input as { destroy?: () => void }).destroy?.();
-    },
-  };
+  if (partBytes > 0) {
+    const last = Buffer.concat(parts, partBytes);
+    yield last[last.length - 1] === 0x0d ? last.subarray(0, last.length - 1) : last;
+  }
+}
+
+function lineTooLong(line: number): StoreError {
+  return new StoreError(
+    "VALUE_TOO_LARGE",
+    `line ${line}: longer than ${MAX_LINE_BYTES} bytes, more than any entry can take (values are limited to ${LIMITS.valueMaxBytes} bytes serialized)`,
+    { details: { line, limit: MAX_LINE_BYTES } },
+  );
+}
+
+/**
+ * Groups entries into batches of at most 1000 entries and about PAGE_BYTES of JSON, so an import of
+ * large values never holds more than one such batch.
+ */
+export async function* batches(entries: AsyncIterable<LineEntry>): AsyncGenerator<LineEntry[]> {
+  let batch: LineEntry[] = [];
+  let bytes = 0;
+  for await (const e of entries) {
+    batch.push(e);
+    bytes += e.bytes;
+    if (batch.length >= LIMITS.listMaxLimit || bytes >= PAGE_BYTES) {
+      yield batch;
+      batch = [];
+      bytes = 0;
+    }
+  }
+  if (batch.length > 0) yield batch;
 }
 
 export function parseLine(line: string, lineNumber: number): ImportEntry {
@@ -98,27 +156,20 @@ export function parseLine(line: string, lineNumber: number): ImportEntry {
     throw new StoreError(
       "INVALID_VALUE",
       `line ${lineNumber}: not JSON (${(error as Error).message}): ${excerpt(line)}`,
-      {
-        cause: error,
-        details: { line: lineNumber },
-      },
+      { cause: error, details: { line: lineNumber } },
     );
   }
   if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
-    throw new StoreError(
-      "INVALID_ARGUMENT",
-      `line ${lineNumber}: expected an object {key, value, updated_at, created_at, task_id}`,
-      {
-        details: { line: lineNumber },
-      },
-    );
+    throw new StoreError("INVALID_ARGUMENT", `line ${lineNumber}: expected an object {${FIELD_LIST}}`, {
+      details: { line: lineNumber },
+    });
   }
   const o = parsed as Record<string, unknown>;
   for (const field of Object.keys(o)) {
     if (!FIELDS.has(field)) {
       throw new StoreError(
         "INVALID_ARGUMENT",
-        `line ${lineNumber}: unknown field "${field}" (an entry has key, value, updated_at, created_at, task_id)`,
+        `line ${lineNumber}: unknown field ${excerpt(field)} (an entry has ${FIELD_LIST})`,
         { details: { line: lineNumber, field } },
       );
     }
@@ -135,6 +186,7 @@ export function parseLine(line: string, lineNumber: number): ImportEntry {
   return {
     key: o.key as string,
     value: o.value as JsonValue,
+    ...(o.version === undefined ? {} : { version: o.version as number }),
     ...(o.updated_at === undefined ? {} : { updatedAt: o.updated_at as string }),
     ...(o.created_at === undefined ? {} : { createdAt: o.created_at as string }),
     ...(o.task_id === undefined ? {} : { taskId: o.task_id as string }),
@@ -142,17 +194,18 @@ export function parseLine(line: string, lineNumber: number): ImportEntry {
 }
 
 /**
- * Core names a failing entry by its index ("import entry 7: …"); the user knows lines. Rewrites the
- * message to name the line of the input instead.
+ * Core names a failing entry by its index in the batch ("import entry 7: …"); the user knows lines.
+ * Rewrites the message to name the line of the input instead.
  */
-export function withLineNumber(error: unknown, tracker: LineTracker): unknown {
+export function withLineNumber(error: unknown, batch: readonly LineEntry[]): unknown {
   if (!StoreError.isInstance(error)) return error;
   const index = error.details.index;
   if (typeof index !== "number") return error;
-  const line = tracker.lineOf(index);
+  const line = batch[index - 1]?.line;
   if (line !== undefined) {
     error.message = error.message.replace(/import entry \d+: /, `line ${line}: `);
     error.details.line = line;
+    delete error.details.index;
   }
   return error;
 }

@@ -1,6 +1,8 @@
 import { Command, Option } from "commander";
+import { migrationsPrint } from "./commands/migrations";
 import { apply, get, remove, validate } from "./commands/resources";
 import {
+  type PutOptions,
   storeDelete,
   storeExport,
   storeGet,
@@ -71,7 +73,7 @@ export function buildProgram(io: ResolvedIo, state: ProgramState, version: strin
         "wfstore store list metrics --json",
         "wfstore store export metrics > metrics.ndjson",
       ) +
-        "\nExit codes: 0 ok, 1 store get of an absent key, 2 invalid input, 3 backend or provider failure.\nDocs: the README of @store/cli.\n",
+        "\nExit codes: 0 ok, 1 store get of an absent key, 2 invalid input, 3 backend or provider failure,\n4 a condition (--if-version, --if-absent) did not hold.\nDocs: the README of @store/cli.\n",
     );
 
   const context = (cmd: Command): Context => {
@@ -140,16 +142,17 @@ export function buildProgram(io: ResolvedIo, state: ProgramState, version: strin
     .description("print the value as one line of JSON (exit 1, nothing printed, when the key is absent)")
     .argument("<store>", "store name")
     .argument("<key>", "entry key")
-    .option("--entry", "print the whole entry {key, value, updated_at, created_at, task_id}")
+    .option("--entry", "print the whole entry {key, value, version, updated_at, created_at, task_id}")
+    .addOption(keyJsonOption())
     .addHelpText(
       "after",
       examples(
         "wfstore store get metrics last-run",
-        "wfstore store get metrics last-run --entry",
+        "wfstore store get metrics last-run --json       # {value, version, updated_at, task_id}",
         "wfstore store get metrics last-run || echo absent",
       ),
     )
-    .action(async (name: string, key: string, opts: { entry?: boolean }, cmd: Command) => {
+    .action(async (name: string, key: string, opts: { entry?: boolean; keyJson?: boolean }, cmd: Command) => {
       state.exitCode = await storeGet(context(cmd), name, key, opts);
     });
 
@@ -160,6 +163,9 @@ export function buildProgram(io: ResolvedIo, state: ProgramState, version: strin
     .argument("<key>", "entry key")
     .argument("[json]", "the value as JSON; '-' or absent reads stdin")
     .option("--task <id>", "the task writing it (kept as task_id)")
+    .option("--if-version <n>", "write only if the stored version is N (else exit 4, nothing written)")
+    .option("--if-absent", "write only if the key is absent (else exit 4, nothing written)")
+    .addOption(keyJsonOption())
     .addHelpText(
       "after",
       examples(
@@ -167,9 +173,11 @@ export function buildProgram(io: ResolvedIo, state: ProgramState, version: strin
         "echo '{\"test_count\": 42}' | wfstore store put metrics last-run",
         "wfstore store put metrics big - < value.json",
         "wfstore store put counters offset -- -5        # '--' before a negative number",
+        "wfstore store put plans next '\"v2\"' --if-version 3   # exit 4 if another writer got there first",
+        "wfstore store put locks deploy '\"me\"' --if-absent",
       ),
     )
-    .action((name: string, key: string, json: string | undefined, opts: { task?: string }, cmd: Command) =>
+    .action((name: string, key: string, json: string | undefined, opts: PutOptions, cmd: Command) =>
       storePut(context(cmd), name, key, json, opts),
     );
 
@@ -178,12 +186,19 @@ export function buildProgram(io: ResolvedIo, state: ProgramState, version: strin
     .description("remove a key (idempotent: says whether it existed)")
     .argument("<store>", "store name")
     .argument("<key>", "entry key")
-    .addHelpText("after", examples("wfstore store delete metrics last-run"))
-    .action((name: string, key: string, _opts, cmd: Command) => storeDelete(context(cmd), name, key));
+    .option("--if-version <n>", "delete only if the stored version is N (else exit 4, nothing deleted)")
+    .addOption(keyJsonOption())
+    .addHelpText(
+      "after",
+      examples("wfstore store delete metrics last-run", "wfstore store delete locks deploy --if-version 1"),
+    )
+    .action((name: string, key: string, opts: { ifVersion?: string; keyJson?: boolean }, cmd: Command) =>
+      storeDelete(context(cmd), name, key, opts),
+    );
 
   store
     .command("list")
-    .description("entries newest first (a table; --json for a JSON array)")
+    .description("entries newest first (a table; --json for a JSON array of whole entries)")
     .argument("<store>", "store name")
     .option("--limit <n>", "how many, 1 to 1000 (default 100)")
     .option("--offset <n>", "how many to skip (default 0)")
@@ -212,7 +227,7 @@ export function buildProgram(io: ResolvedIo, state: ProgramState, version: strin
   store
     .command("export")
     .description(
-      "write every entry as NDJSON on stdout: {key, value, updated_at, created_at, task_id} per line",
+      "write every entry as NDJSON on stdout: {key, value, version, updated_at, created_at, task_id} per line",
     )
     .argument("<store>", "store name")
     .addHelpText(
@@ -224,7 +239,7 @@ export function buildProgram(io: ResolvedIo, state: ProgramState, version: strin
   store
     .command("import")
     .description(
-      "read NDJSON entries (as export writes them) from stdin or FILE, keeping timestamps and task ids",
+      "read NDJSON entries (as export writes them) from stdin or FILE, keeping timestamps, task ids and versions",
     )
     .argument("<store>", "store name")
     .argument("[file]", "read this file instead of stdin")
@@ -239,5 +254,36 @@ export function buildProgram(io: ResolvedIo, state: ProgramState, version: strin
       storeImport(context(cmd), name, file),
     );
 
+  const migrations = program
+    .command("migrations")
+    .description("the SQL schema of a PostgreSQL provider (for databases where the app may not run DDL)")
+    .hook("preSubcommand", (_cmd, sub) => {
+      state.current = sub;
+    })
+    .addHelpText("after", examples("wfstore migrations print --provider shared > wfstore-schema.sql"));
+
+  migrations
+    .command("print")
+    .description(
+      "print the SQL that creates or upgrades the provider's schema (idempotent; connects to nothing)",
+    )
+    .option("--provider <name>", "a StoreBackendProvider with plugin: @store/backend-postgres")
+    .addHelpText(
+      "after",
+      examples(
+        'wfstore migrations print --provider shared | psql -v ON_ERROR_STOP=1 "$ADMIN_URL"',
+        "wfstore -f providers.yaml migrations print --provider shared",
+      ),
+    )
+    .action((opts: { provider?: string }, cmd: Command) => migrationsPrint(context(cmd), opts));
+
   return program;
+}
+
+/** `--key-json`: the KEY argument is a JSON string, for keys a command line cannot carry as typed. */
+function keyJsonOption(): Option {
+  return new Option(
+    "--key-json",
+    "KEY is a JSON string (e.g. '\"a\\u00e9\"'), for keys a command line cannot carry as typed",
+  );
 }

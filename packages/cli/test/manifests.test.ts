@@ -1,10 +1,8 @@
 import fs from "node:fs";
 import path from "node:path";
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import YAML from "yaml";
-import { assertBuilt, boundCli, EXAMPLES, tempDir, write } from "./helpers";
-
-beforeAll(assertBuilt);
+import { boundCli, EXAMPLES, tempDir, write } from "./helpers";
 
 let dir: string;
 let cleanup: () => void;
@@ -31,8 +29,13 @@ spec:
     max_entries: 3
 `;
 
+/** Where apply keeps resources: apart from every store's data (issue 14 hole 8). */
+const RESOURCES = [".wfstore-cli", "resources"];
+const record = (...parts: string[]) =>
+  JSON.parse(fs.readFileSync(path.join(data, ...RESOURCES, ...parts), "utf8"));
+
 describe("apply", () => {
-  it("saves one YAML file per resource in <data dir>/resources and reports each", async () => {
+  it("saves one JSON record per resource in <data dir>/.wfstore-cli/resources and reports each", async () => {
     const r = await cli(["apply", "-f", EXAMPLES]);
     expect(r.code).toBe(0);
     expect(r.stdout.split("\n").filter(Boolean).sort()).toEqual([
@@ -41,19 +44,28 @@ describe("apply", () => {
       "workflowstore/metrics created",
       "workflowstore/notes created",
     ]);
-    const saved = path.join(data, "resources");
+    const saved = path.join(data, ...RESOURCES);
     expect(fs.readdirSync(path.join(saved, "workflowstores")).sort()).toEqual([
-      "journal.yaml",
-      "metrics.yaml",
-      "notes.yaml",
+      "journal.json",
+      "metrics.json",
+      "notes.json",
     ]);
-    expect(fs.readdirSync(path.join(saved, "storebackendproviders"))).toEqual(["kv-script.yaml"]);
-    const provider = YAML.parse(
-      fs.readFileSync(path.join(saved, "storebackendproviders", "kv-script.yaml"), "utf8"),
-    );
+    expect(fs.readdirSync(path.join(saved, "storebackendproviders"))).toEqual(["kv-script.json"]);
+    const provider = record("storebackendproviders", "kv-script.json");
     // Relative commands keep resolving against the manifest's own directory.
-    expect(provider.metadata.annotations["wfstore.dev/base-dir"]).toBe(EXAMPLES);
-    expect(provider.spec.commands.get).toEqual(["node", "kv-store.mjs", "get"]);
+    expect(provider.document.metadata.annotations["wfstore.dev/base-dir"]).toBe(EXAMPLES);
+    expect(provider.config.baseDir).toBe(EXAMPLES);
+    expect(provider.document.spec.commands.get).toEqual(["node", "kv-store.mjs", "get"]);
+    expect(provider.applied_from).toBe(`${path.join(EXAMPLES, "providers.yaml")}:3:1`);
+    // The store's validated configuration is saved beside its document: later commands load it as is.
+    const metrics = record("workflowstores", "metrics.json");
+    expect(metrics.config).toMatchObject({
+      name: "metrics",
+      provider: "local",
+      retention: { maxEntries: 200, ttlDays: 90 },
+    });
+    expect(metrics.config.schema).toBeUndefined(); // kept once, in the document
+    expect(metrics.document.spec.schema.required).toEqual(["test_count", "duration_ms"]);
   });
 
   it("says unchanged on a second apply and configured when the manifest changed", async () => {
@@ -121,7 +133,7 @@ spec:
       /^ {2}bad\.yaml:27:29: spec\.retention\.max_entries: expected integer, got string "ten"/,
     );
     expect(lines).toHaveLength(4);
-    expect(fs.existsSync(path.join(data, "resources"))).toBe(false);
+    expect(fs.existsSync(path.join(data, ".wfstore-cli"))).toBe(false);
   });
 
   it("reports a YAML syntax error and a duplicate key with their position", async () => {
@@ -172,7 +184,7 @@ spec:
         name: "metrics",
         project: null,
         action: "created",
-        file: path.join(data, "resources", "workflowstores", "metrics.yaml"),
+        file: path.join(data, ...RESOURCES, "workflowstores", "metrics.json"),
       },
     ]);
   });
@@ -184,7 +196,7 @@ spec:
     );
     const r = await cli(["apply", "-f", file]);
     expect(r.stdout).toContain("workflowstore/metrics (project p1) created");
-    expect(fs.existsSync(path.join(data, "resources", "workflowstores", "metrics@p1.yaml"))).toBe(true);
+    expect(fs.existsSync(path.join(data, ...RESOURCES, "workflowstores", "metrics@p1.json"))).toBe(true);
     for (const k of ["a", "b"])
       await cli(["--project", "p1", "store", "put", "metrics", k, '{"test_count":1}']);
     expect(
@@ -198,7 +210,7 @@ describe("validate", () => {
     const r = await cli(["validate", "-f", EXAMPLES]);
     expect(r.code).toBe(0);
     expect(r.stdout).toBe("valid: 3 WorkflowStores, 1 StoreBackendProvider\n");
-    expect(fs.existsSync(path.join(data, "resources"))).toBe(false);
+    expect(fs.existsSync(path.join(data, ".wfstore-cli"))).toBe(false);
   });
 
   it("fails with exit 2 and file:line:col on an invalid manifest", async () => {
@@ -245,7 +257,9 @@ describe("get workflowstores / storebackendproviders", () => {
 
   it("shows one store as its manifest, or as JSON", async () => {
     const yaml = await cli(["get", "ws", "metrics"]);
-    expect(yaml.stdout).toMatch(/^# from .*metrics\.yaml:\d+:1\n/);
+    expect(yaml.stdout).toMatch(
+      /^# applied from .*examples\/stores\.yaml:\d+:1, saved in data\/\.wfstore-cli\/resources\/workflowstores\/metrics\.json\n/,
+    );
     const doc = YAML.parse(yaml.stdout);
     expect(doc.kind).toBe("WorkflowStore");
     expect(doc.spec.retention).toEqual({ max_entries: 200, ttl_days: 90 });
@@ -307,13 +321,32 @@ describe("get workflowstores / storebackendproviders", () => {
     );
   });
 
-  it("reports a hand-broken applied file with its position", async () => {
-    const file = path.join(data, "resources", "workflowstores", "journal.yaml");
-    fs.appendFileSync(file, "  retension: 1\n");
+  it("validates a record edited by hand again, like a manifest, naming the file", async () => {
+    const file = path.join(data, ...RESOURCES, "workflowstores", "journal.json");
+    const saved = JSON.parse(fs.readFileSync(file, "utf8"));
+    saved.document.spec.retension = 1;
+    fs.writeFileSync(file, JSON.stringify(saved));
     const r = await cli(["get", "ws"]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(
-      /^wfstore: error INVALID_MANIFEST: invalid manifest\n {2}data\/resources\/workflowstores\/journal\.yaml:\d+:3: spec\.retension: unknown field/,
+      /^wfstore: error INVALID_MANIFEST: invalid manifest\n {2}data\/\.wfstore-cli\/resources\/workflowstores\/journal\.json: spec\.retension: unknown field/,
+    );
+    // A valid edit is taken, with a warning that it is validated on every use until applied again.
+    delete saved.document.spec.retension;
+    saved.document.spec.retention.max_entries = 7;
+    fs.writeFileSync(file, JSON.stringify(saved));
+    const edited = await cli(["get", "ws", "journal", "--json"]);
+    expect(edited.code, edited.stderr).toBe(0);
+    expect(JSON.parse(edited.stdout).retention.max_entries).toBe(7);
+    expect(edited.stderr).toMatch(/^wfstore: warning: .*journal\.json was changed after it was applied/);
+  });
+
+  it("reports a record that is not JSON, naming the file", async () => {
+    fs.writeFileSync(path.join(data, ...RESOURCES, "workflowstores", "notes.json"), "{ not json");
+    const r = await cli(["store", "get", "notes", "k"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(
+      /^wfstore: error INVALID_MANIFEST: invalid manifest\n {2}data\/\.wfstore-cli\/resources\/workflowstores\/notes\.json: not JSON/,
     );
   });
 });
@@ -326,7 +359,7 @@ describe("delete workflowstore", () => {
     const r = await cli(["delete", "workflowstore", "metrics"]);
     expect(r.code).toBe(0);
     expect(r.stdout).toBe("workflowstore/metrics deleted (its entries are kept)\n");
-    expect(fs.existsSync(path.join(data, "resources", "workflowstores", "metrics.yaml"))).toBe(false);
+    expect(fs.existsSync(path.join(data, ...RESOURCES, "workflowstores", "metrics.json"))).toBe(false);
     // No schema any more (auto-provisioned), same entries.
     expect((await cli(["store", "get", "metrics", "k"])).stdout).toBe('{"test_count":1}\n');
     expect((await cli(["store", "put", "metrics", "k2", '"anything"'])).code).toBe(0);
@@ -336,7 +369,7 @@ describe("delete workflowstore", () => {
     const r = await cli(["delete", "ws", "metrcs"]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(
-      /^wfstore: error NOT_FOUND: workflowstore\/metrcs is not applied in .*resources/,
+      /^wfstore: error NOT_FOUND: workflowstore\/metrcs is not applied in .*\.wfstore-cli\/resources/,
     );
   });
 
@@ -348,5 +381,88 @@ describe("delete workflowstore", () => {
     const r = await cli(["store", "get", "notes", "k"]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("PROVIDER_NOT_FOUND");
+  });
+});
+
+describe("applied resources are kept apart from stores' data (issue 14 hole 8)", () => {
+  it("a file store with base_path resources and a project named like a resource file breaks nothing", async () => {
+    const file = write(
+      path.join(dir, "hostile.yaml"),
+      `apiVersion: wfstore.dev/v1
+kind: WorkflowStore
+metadata: {name: workflowstores}
+spec: {provider: file, base_path: resources}
+---
+apiVersion: wfstore.dev/v1
+kind: WorkflowStore
+metadata: {name: storebackendproviders}
+spec: {provider: file, base_path: .}
+`,
+    );
+    expect((await cli(["apply", "-f", file])).code).toBe(0);
+    for (const project of ["evil.yaml", "evil.json", "metrics.json"]) {
+      const put = await cli(["--project", project, "store", "put", "workflowstores", "k", "1"]);
+      expect(put.code, put.stderr).toBe(0);
+      expect(
+        (await cli(["--project", project, "store", "put", "storebackendproviders", "k", "1"])).code,
+      ).toBe(0);
+    }
+    // The store's directories are where its base_path says, and every later command still works.
+    expect(fs.statSync(path.join(data, "resources", "workflowstores", "evil.yaml")).isDirectory()).toBe(true);
+    const list = await cli(["get", "workflowstores"]);
+    expect(list.code, list.stderr).toBe(0);
+    expect(list.stdout.trimEnd().split("\n")).toHaveLength(3);
+    expect((await cli(["apply", "-f", path.join(EXAMPLES, "stores.yaml")])).code).toBe(0);
+    expect((await cli(["store", "put", "metrics", "m", '{"test_count": 1, "duration_ms": 2}'])).code).toBe(0);
+    expect((await cli(["--project", "evil.yaml", "store", "get", "workflowstores", "k"])).stdout).toBe("1\n");
+  });
+
+  it("refuses a base_path inside the CLI's own directory", async () => {
+    const file = write(
+      path.join(dir, "reserved.yaml"),
+      "apiVersion: wfstore.dev/v1\nkind: WorkflowStore\nmetadata: {name: sneaky}\nspec: {provider: file, base_path: ./.WFSTORE-CLI/resources}\n",
+    );
+    for (const args of [
+      ["apply", "-f", file],
+      ["-f", file, "store", "put", "sneaky", "k", "1"],
+    ]) {
+      const r = await cli(args);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toBe(
+        'wfstore: error INVALID_MANIFEST: invalid manifest\n  reserved.yaml:1:1: spec.base_path: ".WFSTORE-CLI/resources" is inside .wfstore-cli/, where wfstore keeps the applied resources: choose another base_path\n',
+      );
+    }
+    expect(fs.existsSync(path.join(data, ".wfstore-cli"))).toBe(false);
+  });
+
+  it("a command on one store reads only that store's record (others may even be broken)", async () => {
+    await cli(["apply", "-f", EXAMPLES]);
+    fs.writeFileSync(path.join(data, ...RESOURCES, "workflowstores", "metrics.json"), "garbage");
+    expect((await cli(["store", "put", "journal", "k", '"v"'])).code).toBe(0);
+    expect((await cli(["store", "get", "journal", "k"])).stdout).toBe('"v"\n');
+    expect((await cli(["store", "get", "metrics", "k"])).code).toBe(2);
+  });
+
+  it("names in `delete` never become paths outside the resources", async () => {
+    const r = await cli(["delete", "ws", "../../../etc/passwd"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(
+      /^wfstore: error INVALID_ARGUMENT: invalid name "\.\.\/\.\.\/\.\.\/etc\/passwd"/,
+    );
+  });
+});
+
+describe("an endless manifest input (issue 14 hole 10)", () => {
+  it("-f /dev/zero is one clear INVALID_MANIFEST error, for apply and for a store command", async () => {
+    for (const args of [
+      ["apply", "-f", "/dev/zero"],
+      ["-f", "/dev/zero", "store", "get", "s", "k"],
+    ]) {
+      const r = await cli(args);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toBe(
+        "wfstore: error INVALID_MANIFEST: invalid manifest\n  /dev/zero: larger than 16777216 bytes: not a manifest\n",
+      );
+    }
   });
 });

@@ -1,18 +1,17 @@
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { assertBuilt, BIN, boundCli, EXAMPLES, tempDir, write } from "./helpers";
-
-beforeAll(assertBuilt);
+import { afterAll, describe, expect, it } from "vitest";
+import { assertBuilt, BIN, boundBin, boundCli, EXAMPLES, tempDir, write } from "./helpers";
 
 const { dir, cleanup } = tempDir();
 afterAll(cleanup);
 const data = path.join(dir, "data");
 const cli = boundCli(data, dir);
 
+/** One NDJSON line with every field, in the order export writes them. */
 const line = (key: string, value: unknown, updatedAt: string, extra: Record<string, unknown> = {}) =>
-  `${JSON.stringify({ key, value, updated_at: updatedAt, created_at: "2019-06-01T00:00:00.000Z", task_id: `task-${key}`, ...extra })}\n`;
+  `${JSON.stringify({ key, value, version: 1, updated_at: updatedAt, created_at: "2019-06-01T00:00:00.000Z", task_id: `task-${key}`, ...extra })}\n`;
 
 describe("store export / import", () => {
   it("round-trips entries with their timestamps and task ids", async () => {
@@ -33,11 +32,12 @@ describe("store export / import", () => {
       .trimEnd()
       .split("\n")
       .map((l) => JSON.parse(l));
-    // Newest first, ties by key; every field kept.
+    // Newest first, ties by key; every field kept, and each entry has its version.
     expect(lines).toEqual([
       {
         key: "b",
         value: [1, "two", null],
+        version: 1,
         updated_at: "2021-01-01T00:00:00.000Z",
         created_at: "2019-06-01T00:00:00.000Z",
         task_id: "task-b",
@@ -45,6 +45,7 @@ describe("store export / import", () => {
       {
         key: "c/d é",
         value: null,
+        version: 1,
         updated_at: "2021-01-01T00:00:00.000Z",
         created_at: "2019-06-01T00:00:00.000Z",
         task_id: "task-c/d é",
@@ -52,12 +53,13 @@ describe("store export / import", () => {
       {
         key: "a",
         value: { n: 1 },
+        version: 1,
         updated_at: "2020-01-01T00:00:00.000Z",
         created_at: "2019-06-01T00:00:00.000Z",
         task_id: "task-a",
       },
     ]);
-    expect(Object.keys(lines[0])).toEqual(["key", "value", "updated_at", "created_at", "task_id"]);
+    expect(Object.keys(lines[0])).toEqual(["key", "value", "version", "updated_at", "created_at", "task_id"]);
 
     // Export → import into another store gives the same export.
     expect((await cli(["store", "import", "copy"], { input: exported.stdout })).code).toBe(0);
@@ -128,8 +130,57 @@ describe("store export / import", () => {
   });
 });
 
+describe("versions (issue 11)", () => {
+  it("export carries each entry's version and import keeps it", async () => {
+    for (let i = 0; i < 3; i++) await cli(["store", "put", "ver", "k", String(i)]);
+    await cli(["store", "put", "ver", "other", "1"]);
+    const exported = await cli(["store", "export", "ver"]);
+    const byKey = Object.fromEntries(
+      exported.stdout
+        .trimEnd()
+        .split("\n")
+        .map((l) => JSON.parse(l))
+        .map((e) => [e.key, e.version]),
+    );
+    expect(byKey).toEqual({ k: 3, other: 1 });
+    expect((await cli(["store", "import", "ver-copy"], { input: exported.stdout })).code).toBe(0);
+    expect((await cli(["store", "export", "ver-copy"])).stdout).toBe(exported.stdout);
+    // A stale writer holding version 2 loses after the restore too.
+    expect((await cli(["store", "put", "ver-copy", "k", '"late"', "--if-version", "2"])).code).toBe(4);
+  });
+
+  it("refuses a bad version on a line, naming the line", async () => {
+    const r = await cli(["store", "import", "ver-bad"], {
+      input: '{"key":"a","value":1}\n{"key":"b","value":1,"version":0}\n',
+    });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^wfstore: error INVALID_ARGUMENT: line 2: invalid version 0/);
+  });
+});
+
+describe("invalid UTF-8 and endless lines on import (issue 14 holes 2 and 3)", () => {
+  it("refuses a line with invalid UTF-8, naming the line and the byte offset, and stores nothing altered", async () => {
+    const input = Buffer.concat([
+      Buffer.from('{"key":"good","value":"ok"}\n{"key":"bad","value":"caf'),
+      Buffer.from([0xc3, 0x28]),
+      Buffer.from('"}\n'),
+    ]);
+    const r = await cli(["store", "import", "utf8"], { input });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe("wfstore: error INVALID_VALUE: invalid line 2: not valid UTF-8 (byte offset 25)\n");
+    expect((await cli(["store", "get", "utf8", "bad"])).code).toBe(1);
+  });
+
+  it("refuses a line longer than any entry can be before holding it (store import s /dev/zero)", async () => {
+    const r = await cli(["store", "import", "endless", "/dev/zero"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^wfstore: error VALUE_TOO_LARGE: line 1: longer than 67108864 bytes/);
+  }, 120_000);
+});
+
 describe("import from a shell pipeline", () => {
   it("reads `cat file | wfstore store import` (a real FIFO on stdin, as a user's shell makes it)", () => {
+    assertBuilt();
     // Regression: with a FIFO on stdin, backends imported after stdin was opened were resolved through
     // unresolved symlinks and crashed with "Cannot find module" instead of importing.
     const file = write(
@@ -168,7 +219,7 @@ describe("bad import lines exit 2 naming the line", () => {
     [
       "not an object",
       "[1, 2]\n",
-      /^wfstore: error INVALID_ARGUMENT: line 1: expected an object \{key, value, updated_at, created_at, task_id\}$/,
+      /^wfstore: error INVALID_ARGUMENT: line 1: expected an object \{key, value, version, updated_at, created_at, task_id\}$/,
     ],
     [
       "an unknown field",
@@ -184,7 +235,7 @@ describe("bad import lines exit 2 naming the line", () => {
     [
       "a bad timestamp",
       '{"key": "a", "value": 1, "updated_at": "yesterday"}\n',
-      /^wfstore: error INVALID_ARGUMENT: line 1: invalid updated_at "yesterday": expected an RFC 3339 timestamp$/,
+      /^wfstore: error INVALID_ARGUMENT: line 1: invalid updated_at "yesterday": expected an RFC 3339 timestamp such as 2026-11-26T08:40:00.123Z$/,
     ],
   ];
   it.each(cases)("%s", async (_name, input, expected) => {
@@ -197,6 +248,7 @@ describe("bad import lines exit 2 naming the line", () => {
 
 describe("streaming", () => {
   it("stops quietly, exit 0, when the reader goes away (| head)", () => {
+    assertBuilt();
     const input = Array.from({ length: 20_000 }, (_, i) =>
       line(`k${i}`, { i, pad: "p".repeat(100) }, "2020-01-01T00:00:00.000Z"),
     ).join("");
@@ -244,7 +296,7 @@ describe("streaming", () => {
     fs.closeSync(fd);
     expect(fs.statSync(big).size).toBeGreaterThan(35 * 1024 * 1024);
 
-    const c = boundCli(path.join(dir, "mem"), dir);
+    const c = boundBin(path.join(dir, "mem"), dir);
     const env = { NODE_OPTIONS: "--max-old-space-size=32" };
     const imported = await c(["store", "import", "big"], { stdinFile: big, env, measureRss: true });
     expect(imported.code, imported.stderr).toBe(0);

@@ -1,9 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { assertBuilt, boundCli, EXAMPLES, tempDir, write } from "./helpers";
-
-beforeAll(assertBuilt);
+import { boundCli, EXAMPLES, tempDir, write } from "./helpers";
 
 const { dir, cleanup } = tempDir();
 afterAll(cleanup);
@@ -114,12 +112,13 @@ describe("provider failures exit 3", () => {
 
 describe("the example command provider (examples/kv-store.mjs)", () => {
   const kvDir = path.join(dir, "kv");
-  const env = { KV_STORE_DIR: kvDir };
 
   it("serves the notes store through the CLI", async () => {
+    // The provider passes $KV_STORE_DIR on from the host's environment: in-process, this one's.
+    process.env.KV_STORE_DIR = kvDir;
     expect((await cli(["apply", "-f", EXAMPLES])).code).toBe(0);
     // Run from another directory: the saved provider still finds kv-store.mjs next to its manifest.
-    const elsewhere = { env, cwd: path.join(dir, "manifests") };
+    const elsewhere = { cwd: path.join(dir, "manifests") };
     expect(
       (await cli(["store", "put", "notes", "lesson-1", '"cache the deps"', "--task", "t1"], elsewhere)).code,
     ).toBe(0);
@@ -129,6 +128,7 @@ describe("the example command provider (examples/kv-store.mjs)", () => {
     expect((await cli(["store", "get", "notes", "lesson-1"], elsewhere)).stdout).toBe('"cache the deps"\n');
     const entry = JSON.parse((await cli(["store", "get", "notes", "lesson-1", "--entry"], elsewhere)).stdout);
     expect(entry).toMatchObject({ key: "lesson-1", task_id: "t1" });
+    expect(Number.isSafeInteger(entry.version) && entry.version > 0).toBe(true);
     expect(entry.updated_at).toMatch(/Z$/);
     const list = JSON.parse((await cli(["store", "list", "notes", "--json"], elsewhere)).stdout);
     expect(list.map((e: { key: string }) => e.key)).toEqual(["lesson-2", "lesson-1"]);
@@ -141,5 +141,45 @@ describe("the example command provider (examples/kv-store.mjs)", () => {
     ).toEqual({ removed: 1 });
     // The provider's own file, where $KV_STORE_DIR told it.
     expect(fs.existsSync(path.join(kvDir, "notes", "_default.json"))).toBe(true);
+  });
+});
+
+describe("provider output in tables and errors is escaped (issue 13)", () => {
+  it("a process provider's command with escape sequences is shown escaped in `get storebackendproviders`", async () => {
+    const manifest = write(
+      path.join(dir, "escapes.yaml"),
+      'apiVersion: wfstore.dev/v1\nkind: StoreBackendProvider\nmetadata: {name: loud}\nspec:\n  process: "printf \\"\\\\e[2J\\\\e]0;owned\\\\a\\" \\u202e"\n',
+    );
+    const r = await cli(["-f", manifest, "get", "storebackendproviders"]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain("\\u202e");
+    expect(r.stdout).not.toMatch(/[\u001b\u0007\u202e]/);
+  });
+
+  it("a failing command's stderr with escape sequences and bidi characters stays one printable line", async () => {
+    const manifest = write(
+      path.join(dir, "noisy.yaml"),
+      `apiVersion: wfstore.dev/v1
+kind: StoreBackendProvider
+metadata: {name: noisy}
+spec:
+  commands:
+    get: "printf '\\\\033[2J\\\\033]0;owned\\\\007 boom\\\\n\\\\342\\\\200\\\\256reversed\\\\n' >&2; exit 1"
+    put: "true"
+    delete: "true"
+    list: "echo []"
+---
+apiVersion: wfstore.dev/v1
+kind: WorkflowStore
+metadata: {name: on-noisy}
+spec: {provider: noisy}
+`,
+    );
+    const r = await cli(["-f", manifest, "store", "get", "on-noisy", "k"]);
+    expect(r.code).toBe(3);
+    expect(r.stderr.endsWith("\n")).toBe(true);
+    expect(r.stderr.trimEnd().split("\n")).toHaveLength(1);
+    expect(r.stderr).toMatch(/^wfstore: error PROVIDER_FAILED: .*\\x1b\[2J.*boom.*\\u202ereversed/);
+    expect(r.stderr.trimEnd()).not.toMatch(/[\u0000-\u001f\u007f\u202e]/);
   });
 });

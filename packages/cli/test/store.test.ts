@@ -1,8 +1,6 @@
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { assertBuilt, boundCli, tempDir, write } from "./helpers";
-
-beforeAll(assertBuilt);
+import { afterAll, describe, expect, it } from "vitest";
+import { boundCli, tempDir, write } from "./helpers";
 
 const { dir, cleanup } = tempDir();
 afterAll(cleanup);
@@ -21,7 +19,7 @@ describe("store put / get", () => {
     ]);
     expect(put.code).toBe(0);
     expect(put.stdout).toMatch(
-      /^stored "k1" in store "s" at \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z \(task task-7\)\n$/,
+      /^stored "k1" in store "s" as version 1 at \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z \(task task-7\)\n$/,
     );
     const get = await cli(["store", "get", "s", "k1"]);
     expect(get.code).toBe(0);
@@ -69,8 +67,16 @@ describe("store put / get", () => {
   it("prints the whole entry with --entry", async () => {
     const r = await cli(["store", "get", "s", "k1", "--entry"]);
     const entry = JSON.parse(r.stdout);
-    expect(Object.keys(entry)).toEqual(["key", "value", "updated_at", "created_at", "task_id"]);
-    expect(entry).toMatchObject({ key: "k1", task_id: "task-7" });
+    expect(Object.keys(entry)).toEqual(["key", "value", "version", "updated_at", "created_at", "task_id"]);
+    expect(entry).toMatchObject({ key: "k1", task_id: "task-7", version: 1 });
+  });
+
+  it("prints {value, version, updated_at, task_id} with --json", async () => {
+    const r = await cli(["store", "get", "s", "k1", "--json"]);
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(Object.keys(out)).toEqual(["value", "version", "updated_at", "task_id"]);
+    expect(out).toMatchObject({ value: { a: [1, 2, { b: null }], c: "é😀" }, version: 1, task_id: "task-7" });
   });
 
   it("keeps keys exactly: slashes, dots, spaces, case and Unicode forms", async () => {
@@ -84,8 +90,8 @@ describe("store put / get", () => {
   it("prints JSON with --json", async () => {
     const r = await cli(["store", "put", "s", "j", "1", "--task", "t", "--json"]);
     const out = JSON.parse(r.stdout);
-    expect(Object.keys(out)).toEqual(["key", "updated_at", "task_id"]);
-    expect(out).toMatchObject({ key: "j", task_id: "t" });
+    expect(Object.keys(out)).toEqual(["key", "version", "updated_at", "task_id"]);
+    expect(out).toMatchObject({ key: "j", task_id: "t", version: 1 });
   });
 });
 
@@ -170,7 +176,14 @@ describe("store list", () => {
     expect(r.code).toBe(0);
     const entries = JSON.parse(r.stdout);
     expect(entries.map((e: { key: string }) => e.key)).toEqual(["three", "two", "one"]);
-    expect(Object.keys(entries[0])).toEqual(["key", "value", "updated_at", "created_at", "task_id"]);
+    expect(Object.keys(entries[0])).toEqual([
+      "key",
+      "value",
+      "version",
+      "updated_at",
+      "created_at",
+      "task_id",
+    ]);
     expect(entries[0]).toMatchObject({ value: { k: "three" }, task_id: "t-three" });
   });
 
@@ -185,13 +198,13 @@ describe("store list", () => {
     await cli(["store", "put", "l", "long", JSON.stringify({ text: "y".repeat(500) })]);
     const r = await cli(["store", "list", "l"]);
     const lines = r.stdout.trimEnd().split("\n");
-    expect(lines[0]).toMatch(/^KEY +UPDATED_AT +TASK_ID +VALUE$/);
+    expect(lines[0]).toMatch(/^KEY +VERSION +UPDATED_AT +TASK_ID +VALUE$/);
     const valueColumn = lines[0]!.indexOf("VALUE");
     expect(lines[1]!.startsWith("long ")).toBe(true);
     expect(lines[1]!.indexOf('{"text"')).toBe(valueColumn);
     expect(lines[1]!.endsWith("…")).toBe(true);
     expect(lines[1]!.length).toBeLessThanOrEqual(160);
-    expect(lines[2]).toMatch(/^three +\d{4}-\S+ +t-three +\{"k":"three"\}$/);
+    expect(lines[2]).toMatch(/^three +1 +\d{4}-\S+ +t-three +\{"k":"three"\}$/);
     expect(lines[2]!.indexOf('{"k"')).toBe(valueColumn);
   });
 
@@ -244,5 +257,126 @@ describe("store prune", () => {
     const r = await cli(["store", "prune", "p", "--max-entries", "-1"]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("wfstore: error INVALID_ARGUMENT: invalid max_entries -1");
+  });
+});
+
+describe("conditional writes (issue 11)", () => {
+  it("--if-version writes when the version matches, else exits 4 with one line naming the current version", async () => {
+    expect((await cli(["store", "put", "c", "k", '"one"'])).code).toBe(0);
+    const second = JSON.parse(
+      (await cli(["store", "put", "c", "k", '"two"', "--if-version", "1", "--json"])).stdout,
+    );
+    expect(second.version).toBe(2);
+    const stale = await cli(["store", "put", "c", "k", '"stale"', "--if-version", "1"]);
+    expect(stale.code).toBe(4);
+    expect(stale.stdout).toBe("");
+    expect(stale.stderr).toBe(
+      'wfstore: error CONFLICT: store "c": put of key "k": expected version 1, found version 2; nothing was written\n',
+    );
+    expect((await cli(["store", "get", "c", "k"])).stdout).toBe('"two"\n');
+  });
+
+  it("--if-absent writes a new key only", async () => {
+    expect((await cli(["store", "put", "c", "fresh", "1", "--if-absent"])).code).toBe(0);
+    const again = await cli(["store", "put", "c", "fresh", "2", "--if-absent"]);
+    expect(again.code).toBe(4);
+    expect(again.stderr).toMatch(
+      /^wfstore: error CONFLICT: .*expected no live entry \(ifAbsent\), found version 1; nothing was written\n$/,
+    );
+    expect((await cli(["store", "get", "c", "fresh"])).stdout).toBe("1\n");
+  });
+
+  it("store delete --if-version deletes only the expected version", async () => {
+    await cli(["store", "put", "c", "d", "1"]);
+    await cli(["store", "put", "c", "d", "2"]);
+    const stale = await cli(["store", "delete", "c", "d", "--if-version", "1"]);
+    expect(stale.code).toBe(4);
+    expect(stale.stderr).toContain("found version 2; nothing was written");
+    expect((await cli(["store", "get", "c", "d"])).code).toBe(0);
+    const ok = await cli(["store", "delete", "c", "d", "--if-version", "2", "--json"]);
+    expect([ok.code, JSON.parse(ok.stdout)]).toEqual([0, { existed: true }]);
+    expect((await cli(["store", "get", "c", "d"])).code).toBe(1);
+  });
+
+  it("refuses a bad --if-version, or both conditions, as invalid input (exit 2)", async () => {
+    const bad = await cli(["store", "put", "c", "k", "1", "--if-version", "one"]);
+    expect([bad.code, bad.stderr]).toEqual([
+      2,
+      'wfstore: error INVALID_ARGUMENT: invalid --if-version "one": expected an integer\n',
+    ]);
+    expect((await cli(["store", "put", "c", "k", "1", "--if-version", "0"])).code).toBe(2);
+    const both = await cli(["store", "put", "c", "k", "1", "--if-version", "2", "--if-absent"]);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toContain("contradict");
+  });
+
+  it("a provider without conditional writes refuses them with UNSUPPORTED (exit 3), writing nothing", async () => {
+    const manifest = write(
+      path.join(dir, "plain-commands.yaml"),
+      `apiVersion: wfstore.dev/v1
+kind: StoreBackendProvider
+metadata: {name: plain}
+spec:
+  commands: {get: "true", put: "exit 9", delete: "true", list: "echo []"}
+---
+apiVersion: wfstore.dev/v1
+kind: WorkflowStore
+metadata: {name: on-plain}
+spec: {provider: plain}
+`,
+    );
+    const r = await cli(["-f", manifest, "store", "put", "on-plain", "k", "1", "--if-absent"]);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/^wfstore: error UNSUPPORTED: .*conditional writes/);
+  });
+});
+
+describe("output shows stored text, never obeys it (issue 13)", () => {
+  it("escapes bidi and zero-width characters of keys and task ids in the table and messages", async () => {
+    const key = "evil\u202etxt.exe\u200b";
+    const put = await cli(["store", "put", "esc", key, '"x\u2028y"', "--task", "t\u202e"]);
+    expect(put.code, put.stderr).toBe(0);
+    expect(put.stdout).toContain('"evil\\u202etxt.exe\\u200b"');
+    expect(put.stdout).toContain("(task t\\u202e)");
+    const table = (await cli(["store", "list", "esc"])).stdout;
+    expect(table).toContain("evil\\u202etxt.exe\\u200b");
+    expect(table).toContain("t\\u202e");
+    expect(table).toContain('"x\\u2028y"');
+    expect(table).not.toMatch(/[\u202e\u200b\u2028]/);
+    // JSON output is data: it keeps the characters, JSON-encoded as JSON allows.
+    const json = JSON.parse((await cli(["store", "list", "esc", "--json"])).stdout);
+    expect(json[0].key).toBe(key);
+  });
+});
+
+describe("invalid UTF-8 is refused, never stored altered (issue 14 hole 2)", () => {
+  it("a value on stdin with invalid bytes: INVALID_VALUE naming the byte offset, nothing written", async () => {
+    const input = Buffer.concat([Buffer.from('{"name": "caf'), Buffer.from([0xe9]), Buffer.from('"}')]);
+    const r = await cli(["store", "put", "utf8", "k"], { input });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(
+      "wfstore: error INVALID_VALUE: invalid value on stdin: not valid UTF-8 (byte offset 13)\n",
+    );
+    expect((await cli(["store", "get", "utf8", "k"])).code).toBe(1);
+  });
+
+  it("U+FFFD in a key, task id or value on the command line is refused (it may stand for any invalid bytes)", async () => {
+    const key = await cli(["store", "put", "utf8", "a\ufffdb", "1"]);
+    expect([key.code, key.stderr]).toEqual([
+      2,
+      `wfstore: error INVALID_KEY: invalid key "a\\ufffdb": contains U+FFFD, which on a command line cannot be told apart from bytes that are not UTF-8: give the key as a JSON string with --key-json, e.g. --key-json '"a\\ufffdb"'\n`,
+    ]);
+    expect((await cli(["store", "put", "utf8", "k", "1", "--task", "t\ufffd"])).code).toBe(2);
+    const value = await cli(["store", "put", "utf8", "k", '"caf\ufffd"']);
+    expect(value.code).toBe(2);
+    expect(value.stderr).toContain('write it as the JSON escape "\\ufffd"');
+    // As JSON escapes, which a command line carries intact, they are taken.
+    expect((await cli(["store", "put", "utf8", '"a\\ufffdb"', '"caf\\ufffd"', "--key-json"])).code).toBe(0);
+    expect((await cli(["store", "get", "utf8", '"a\\ufffdb"', "--key-json"])).stdout).toBe('"caf\ufffd"\n');
+    const notString = await cli(["store", "get", "utf8", "42", "--key-json"]);
+    expect([notString.code, notString.stderr]).toEqual([
+      2,
+      `wfstore: error INVALID_KEY: invalid --key-json "42": expected a JSON string, like '"a\\u00e9"'\n`,
+    ]);
   });
 });

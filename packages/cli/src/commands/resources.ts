@@ -3,16 +3,18 @@ import {
   KINDS,
   type LoadedDocument,
   mergeResources,
+  printable,
   type ResourceSet,
   type StoreBackendProviderConfig,
   StoreError,
   type WorkflowStoreConfig,
 } from "@store/core";
-import YAML from "yaml";
-import { displayId, idOf, removeResource, resourcesDir, saveResource } from "../applied";
+import { displayId, isResourceName, resourcesDir } from "../applied/layout";
+import { resourceSetOf } from "../applied/load";
+import { type AppliedResource, idOfDocument, removeRecord, saveRecord } from "../applied/records";
 import type { Context } from "../context";
 import { CliError } from "../errors";
-import { plural, table } from "../format";
+import { plural, quoted, table } from "../format";
 
 /** Kind names accepted on the command line, kubectl style: singular, plural, short. */
 const KIND_ALIASES: Record<string, string> = {
@@ -38,7 +40,7 @@ export function parseKind(text: string): string {
 export function apply(ctx: Context): void {
   requireManifests(ctx, "apply");
   const incoming = checkIncoming(ctx);
-  const results = incoming.documents.map((d) => saveResource(ctx.dataDir, d));
+  const results = incoming.documents.map((d) => saveRecord(ctx.dataDir, d, configOf(incoming, d)));
   if (ctx.json) {
     const out = results.map((r) => ({
       kind: r.id.kind,
@@ -59,7 +61,7 @@ export function apply(ctx: Context): void {
 export function validate(ctx: Context): void {
   requireManifests(ctx, "validate");
   const incoming = checkIncoming(ctx);
-  const resources = incoming.documents.map((d) => ({ ...idOf(d.document), source: d.source }));
+  const resources = incoming.documents.map((d) => ({ ...idOfDocument(d.document), source: d.source }));
   if (ctx.json) {
     ctx.io.stdout.write(
       `${JSON.stringify({
@@ -83,18 +85,43 @@ export function validate(ctx: Context): void {
 }
 
 /** `wfstore get workflowstores [NAME]` / `get storebackendproviders [NAME]`. */
-export function get(ctx: Context, kindText: string, name?: string): void {
+export async function get(ctx: Context, kindText: string, name?: string): Promise<void> {
   const kind = parseKind(kindText);
-  const resources = ctx.loadResources();
-  if (kind === KINDS.store) getStores(ctx, resources, name);
-  else getProviders(ctx, resources, name);
+  const applied = ctx.loadApplied();
+  const set = resourceSetOf(applied);
+  const view: View = {
+    ctx,
+    resources: ctx.manifestPaths.length === 0 ? set : mergeResources(set, ctx.loadFlagManifests()),
+    appliedFrom: new Map(applied.map((r) => [r.file, r.appliedFrom])),
+  };
+  if (kind === KINDS.store) await getStores(view, name);
+  else await getProviders(view, name);
+}
+
+/** What `get` shows from: the resources, and for applied ones the manifest they were applied from. */
+interface View {
+  ctx: Context;
+  resources: ResourceSet;
+  appliedFrom: Map<string, string>;
 }
 
 /** `wfstore delete workflowstore NAME`: removes the applied definition; its entries stay. */
 export function remove(ctx: Context, kindText: string, name: string): void {
   const kind = parseKind(kindText);
   const id = { kind, name, ...(kind === KINDS.store && ctx.project ? { project: ctx.project } : {}) };
-  if (!removeResource(ctx.dataDir, id)) {
+  for (const [what, value] of [
+    ["name", name],
+    ["project id", ctx.project],
+  ] as const) {
+    if (value !== "" && !isResourceName(value)) {
+      throw new StoreError(
+        "INVALID_ARGUMENT",
+        `invalid ${what} ${quoted(value)}: use 1-63 characters of [A-Za-z0-9._-], starting with a letter or digit, without ".."`,
+        { details: { field: what } },
+      );
+    }
+  }
+  if (!removeRecord(ctx.dataDir, id)) {
     throw new CliError(
       "NOT_FOUND",
       `${displayId(id)} is not applied in ${resourcesDir(ctx.dataDir)} (see \`wfstore get ${kind === KINDS.store ? "workflowstores" : "storebackendproviders"}\`)`,
@@ -111,13 +138,15 @@ export function remove(ctx: Context, kindText: string, name: string): void {
 
 // ── stores ───────────────────────────────────────────────────────────────────────────────────────
 
-function getStores(ctx: Context, resources: ResourceSet, name?: string): void {
+async function getStores(view: View, name?: string): Promise<void> {
+  const { ctx, resources } = view;
   if (name !== undefined) {
     const config = resources.findStore(name, ctx.project);
     if (ctx.json) {
       ctx.io.stdout.write(`${JSON.stringify(config ? storeJson(ctx, config) : defaultStoreJson(name))}\n`);
       return;
     }
+    const YAML = await loadYaml();
     if (!config) {
       ctx.io.stdout.write(
         `# workflowstore "${name}" is not declared: it is auto-provisioned with these defaults\n${YAML.stringify(
@@ -131,9 +160,8 @@ function getStores(ctx: Context, resources: ResourceSet, name?: string): void {
       );
       return;
     }
-    ctx.io.stdout.write(
-      documentYaml(ctx, findDocument(resources, KINDS.store, config.name, config.project), config.source),
-    );
+    const doc = findDocument(resources, KINDS.store, config.name, config.project);
+    ctx.io.stdout.write(documentYaml(view, YAML, doc, config.source));
     return;
   }
   const stores = [...resources.stores].sort(
@@ -222,7 +250,8 @@ function providerRow(p: StoreBackendProviderConfig): ProviderRow {
   return { name: p.name, type: p.mode, detail, config: p };
 }
 
-function getProviders(ctx: Context, resources: ResourceSet, name?: string): void {
+async function getProviders(view: View, name?: string): Promise<void> {
+  const { ctx, resources } = view;
   const declared = resources.providers.map(providerRow);
   const rows = [...BUILTIN_ROWS.filter((b) => !declared.some((d) => d.name === b.name)), ...declared];
   if (name !== undefined) {
@@ -242,7 +271,8 @@ function getProviders(ctx: Context, resources: ResourceSet, name?: string): void
       ctx.io.stdout.write(`# "${name}" is a builtin provider: ${row.detail}; it needs no manifest\n`);
       return;
     }
-    ctx.io.stdout.write(documentYaml(ctx, findDocument(resources, KINDS.provider, name), row.config.source));
+    const doc = findDocument(resources, KINDS.provider, name);
+    ctx.io.stdout.write(documentYaml(view, await loadYaml(), doc, row.config.source));
     return;
   }
   if (ctx.json) {
@@ -291,7 +321,7 @@ function reportOthers(ctx: Context, incoming: ResourceSet): void {
   for (const o of incoming.others) {
     const name = (o.document.metadata as { name?: unknown } | undefined)?.name;
     ctx.io.stderr.write(
-      `wfstore: note: ${where(ctx, o.source)}: ignoring ${String(o.document.kind)}${name ? ` "${String(name)}"` : ""} (not a wfstore kind)\n`,
+      `wfstore: note: ${where(ctx, o.source)}: ignoring ${printable(String(o.document.kind))}${name ? ` "${printable(String(name))}"` : ""} (not a wfstore kind)\n`,
     );
   }
 }
@@ -305,12 +335,13 @@ function checkIncoming(ctx: Context): ResourceSet {
   const incoming = ctx.loadFlagManifests();
   ctx.printWarnings(incoming.warnings);
   reportOthers(ctx, incoming);
-  let all = incoming;
+  let applied: AppliedResource[] = [];
   try {
-    all = mergeResources(ctx.loadApplied(), incoming);
+    applied = ctx.loadApplied();
   } catch {
     // only used for the check below
   }
+  const all = mergeResources(resourceSetOf(applied), incoming);
   for (const s of incoming.stores) {
     if (s.provider === "local" || s.provider === "file" || all.findProvider(s.provider)) continue;
     ctx.warn(
@@ -320,6 +351,17 @@ function checkIncoming(ctx: Context): ResourceSet {
   return incoming;
 }
 
+/** The validated configuration core made of a document, to save beside it. */
+function configOf(set: ResourceSet, doc: LoadedDocument): WorkflowStoreConfig | StoreBackendProviderConfig {
+  const id = idOfDocument(doc.document);
+  const config =
+    id.kind === KINDS.store
+      ? set.stores.find((s) => s.name === id.name && (s.project ?? undefined) === id.project)
+      : set.providers.find((p) => p.name === id.name);
+  if (!config) throw new Error(`no configuration for ${displayId(id)}`);
+  return config;
+}
+
 function findDocument(
   resources: ResourceSet,
   kind: string,
@@ -327,18 +369,31 @@ function findDocument(
   project?: string,
 ): LoadedDocument | undefined {
   return resources.documents.find((d) => {
-    const id = idOf(d.document);
+    const id = idOfDocument(d.document);
     return id.kind === kind && id.name === name && (id.project ?? "") === (project ?? "");
   });
 }
 
+type Yaml = typeof import("yaml");
+
+/** The YAML printer, loaded only by the commands that print YAML. */
+async function loadYaml(): Promise<Yaml> {
+  const mod = (await import("yaml")) as Yaml & { default?: Yaml };
+  return mod.default ?? mod;
+}
+
 function documentYaml(
-  ctx: Context,
+  view: View,
+  YAML: Yaml,
   doc: LoadedDocument | undefined,
   source: { file?: string } | undefined,
 ): string {
   if (!doc) return "";
-  return `# from ${where(ctx, source)}\n${YAML.stringify(doc.document, { lineWidth: 0 })}`;
+  const appliedFrom = source?.file ? view.appliedFrom.get(source.file) : undefined;
+  const header = appliedFrom
+    ? `# applied from ${appliedFrom}, saved in ${where(view.ctx, source)}`
+    : `# from ${where(view.ctx, source)}`;
+  return `${header}\n${YAML.stringify(doc.document, { lineWidth: 0 })}`;
 }
 
 /** `file:line:col` of a resource, relative to the working directory when inside it. */

@@ -275,7 +275,11 @@ export class StoreHandle {
     let index = 0;
     for await (const item of source) {
       index++;
-      batch.push(importRecord(item, index, (key, value, taskId) => this.prepare(r, key, value, taskId)));
+      batch.push(
+        importRecord(item, index, (key, value, taskId, updatedAt) =>
+          this.prepare(r, key, value, taskId, updatedAt),
+        ),
+      );
       if (batch.length >= batchSize) await flush();
     }
     await flush();
@@ -284,7 +288,13 @@ export class StoreHandle {
   }
 
   /** Validates, serializes once, schema-checks and timestamps a write (put and import). */
-  private prepare(r: ResolvedStore, key: unknown, value: unknown, taskId: unknown): PutRecord {
+  private prepare(
+    r: ResolvedStore,
+    key: unknown,
+    value: unknown,
+    taskId: unknown,
+    updatedAt?: string,
+  ): PutRecord {
     const k = validateKey(key);
     const json = serializeValue(value, this.runtime.maxValueBytes);
     r.checkSchema?.(value, k);
@@ -293,7 +303,7 @@ export class StoreHandle {
       value: value as JsonValue,
       json,
       taskId: validateTaskId(taskId),
-      updatedAt: toTimestamp(this.runtime.now()),
+      updatedAt: updatedAt ?? toTimestamp(this.runtime.now()),
     };
   }
 

@@ -22,7 +22,7 @@ export interface ImportEntry {
 export function importRecord(
   item: ImportEntry,
   index: number,
-  prepare: (key: unknown, value: unknown, taskId: unknown) => PutRecord,
+  prepare: (key: unknown, value: unknown, taskId: unknown, updatedAt?: string) => PutRecord,
 ): PutRecord {
   if (typeof item !== "object" || item === null || !("value" in item)) {
     throw new StoreError(
@@ -34,8 +34,10 @@ export function importRecord(
     );
   }
   try {
-    const record = prepare(item.key, item.value, item.taskId);
-    if (item.updatedAt !== undefined) record.updatedAt = normalizeTimestamp(item.updatedAt, "updated_at");
+    // The entry's own time, when it has one; core's clock otherwise.
+    const updatedAt =
+      item.updatedAt === undefined ? undefined : normalizeTimestamp(item.updatedAt, "updated_at");
+    const record = prepare(item.key, item.value, item.taskId, updatedAt);
     record.createdAt =
       item.createdAt === undefined ? record.updatedAt : normalizeTimestamp(item.createdAt, "created_at");
     if (item.version !== undefined) record.version = validateVersion("version", item.version);

@@ -27,7 +27,9 @@ const MAX_PAGE = LIMITS.listMaxLimit;
 export async function readPage(r: ResolvedStore, query: ListQuery): Promise<StoreEntry[]> {
   let entries: StoreEntry[];
   try {
-    entries = await r.backend.list(r.ref, query);
+    const result = r.backend.list(r.ref, query);
+    // Synchronous backends (SQLite) answer at once: skip the extra microtask.
+    entries = result instanceof Promise ? await result : result;
   } catch (error) {
     throw backendError(error, r, "list");
   }
