@@ -1,4 +1,5 @@
 import { defineConfig } from "tsup";
 import { packageConfig } from "../../tsup.base";
 
-export default defineConfig(packageConfig());
+// shims: `import.meta.url` in the CommonJS build, to find better-sqlite3's addon directly.
+export default defineConfig(packageConfig({ shims: true }));

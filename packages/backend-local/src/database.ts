@@ -1,4 +1,5 @@
 import fs from "node:fs";
+import { createRequire } from "node:module";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import Database from "better-sqlite3";
@@ -38,7 +39,7 @@ export async function openDatabase(options: ResolvedLocalOptions): Promise<Opene
   }
   let db: Database.Database;
   try {
-    db = new Database(file, { timeout: options.busyTimeoutMs });
+    db = new Database(file, { timeout: options.busyTimeoutMs, ...nativeBinding() });
   } catch (error) {
     throw ioError(error, `opening ${file}`, { details: { file } });
   }
@@ -72,4 +73,22 @@ function setUp(db: Database.Database, options: ResolvedLocalOptions, memory: boo
   // Retention and prune collect the keys they delete in a temporary table: keep it off the disk.
   db.pragma("temp_store = MEMORY");
   return migrate(db, options.file);
+}
+
+let binding: { nativeBinding?: string } | undefined;
+
+/**
+ * The addon's path, when it sits where better-sqlite3 builds it: better-sqlite3 otherwise asks the
+ * `bindings` package, which probes a dozen paths on every start (a few ms of each CLI command).
+ */
+function nativeBinding(): { nativeBinding?: string } {
+  if (!binding) {
+    try {
+      const require = createRequire(import.meta.url);
+      binding = { nativeBinding: require.resolve("better-sqlite3/build/Release/better_sqlite3.node") };
+    } catch {
+      binding = {};
+    }
+  }
+  return binding;
 }

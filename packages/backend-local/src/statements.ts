@@ -136,14 +136,24 @@ const PLUCK = new Set<keyof typeof SQL>([
   "olderTop",
 ]);
 
-/** Prepares every statement once, when the backend starts; the hot paths only bind and step. */
+/**
+ * Every statement, each prepared on its first use and then kept: the hot paths only bind and step,
+ * and a short-lived process (one CLI command) prepares only the two or three statements it runs.
+ */
 export function prepareStatements(db: Database): Statements {
   const statements = {} as Statements;
   for (const [name, sql] of Object.entries(SQL) as [keyof typeof SQL, string][]) {
-    const statement = db.prepare(sql);
-    if (RAW.has(name)) statement.raw(true);
-    else if (PLUCK.has(name)) statement.pluck(true);
-    statements[name] = statement;
+    Object.defineProperty(statements, name, {
+      configurable: true,
+      enumerable: true,
+      get() {
+        const statement = db.prepare(sql);
+        if (RAW.has(name)) statement.raw(true);
+        else if (PLUCK.has(name)) statement.pluck(true);
+        Object.defineProperty(statements, name, { value: statement, enumerable: true });
+        return statement;
+      },
+    });
   }
   return statements;
 }
