@@ -1,10 +1,12 @@
 #!/usr/bin/env node
 // Reference provider for @store/backend-command, protocol v2, persistent: entries are kept in memory
 // and every write is appended to a journal (`wfstore-kv.jsonl` in $KV_DIR, default the working
-// directory) before it is acknowledged. On start the journal is replayed and compacted.
+// directory) before it is acknowledged. On start the journal is replayed and compacted. Several
+// processes (one per host process) may share a directory: each request runs under a lock file and
+// first applies what the others appended.
 // Versions: every write of a key stores a larger version; `floor` (per project) is the highest version
-// ever removed, so a re-created key never repeats one. Requests are handled one at a time, so checking
-// `if_version` / `if_absent` and writing are one step.
+// ever removed, so a re-created key never repeats one. Checking `if_version` / `if_absent` and writing
+// happen under the lock, so they are one step.
 import fs from "node:fs";
 import path from "node:path";
 import { createInterface } from "node:readline";
@@ -57,9 +59,18 @@ function apply(t, change) {
   if (change.entry) t.entries.set(change.entry.key, change.entry);
 }
 
-// Replay, then compact: the journal holds one line per live entry (and per floor) again.
-if (fs.existsSync(file)) {
-  for (const line of fs.readFileSync(file, "utf8").split("\n")) {
+// The journal is shared: several hosts may each run this provider on one directory. Every request
+// runs under a lock file; it first applies what other processes appended since (or replays the whole
+// journal when another process compacted it), then appends its own change.
+const lockFile = `${file}.lock`;
+const nap = new Int32Array(new SharedArrayBuffer(4));
+let journal; // { fd, ino, offset }: our handle on the journal and how far we have applied it
+
+function replay(text) {
+  let end = 0;
+  for (let at = 0, nl = text.indexOf("\n"); nl !== -1; at = nl + 1, nl = text.indexOf("\n", at)) {
+    end = nl + 1;
+    const line = text.slice(at, nl);
     if (!line) continue;
     let change;
     try {
@@ -69,25 +80,96 @@ if (fs.existsSync(file)) {
     }
     apply(table(change.store, change.project), change);
   }
+  return end; // bytes of complete lines: a partial last line is read again once it is complete
 }
-const compacted = [];
-for (const t of tables.values()) {
-  const at = { store: t.store, project: t.project };
-  if (t.floor > 0) compacted.push(JSON.stringify({ ...at, floor: t.floor }));
-  for (const e of t.entries.values()) compacted.push(JSON.stringify({ ...at, entry: e }));
+
+/** Brings memory up to date with the journal on disk. Runs under the lock. */
+function catchUp() {
+  let stat;
+  try {
+    stat = fs.statSync(file);
+  } catch (error) {
+    if (error.code !== "ENOENT") throw error;
+  }
+  if (!journal || !stat || stat.ino !== journal.ino) {
+    if (journal) fs.closeSync(journal.fd);
+    tables.clear();
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    const fd = fs.openSync(file, "a+");
+    journal = { fd, ino: fs.fstatSync(fd).ino, offset: 0 };
+  }
+  const size = fs.fstatSync(journal.fd).size;
+  if (size > journal.offset) {
+    const bytes = Buffer.alloc(size - journal.offset);
+    fs.readSync(journal.fd, bytes, 0, bytes.length, journal.offset);
+    journal.offset += replay(bytes.toString("utf8"));
+    // A partial last line is a writer that died mid-write (never acknowledged): cut it, or the next
+    // line appended would be glued to it and lost.
+    if (journal.offset < size) fs.ftruncateSync(journal.fd, journal.offset);
+  }
 }
-fs.mkdirSync(path.dirname(file), { recursive: true });
-fs.writeFileSync(`${file}.tmp`, compacted.length ? `${compacted.join("\n")}\n` : "");
-fs.renameSync(`${file}.tmp`, file);
-const journal = fs.openSync(file, "a");
+
+function locked(fn) {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      fs.writeFileSync(lockFile, String(process.pid), { flag: "wx" });
+      break;
+    } catch (error) {
+      if (error.code !== "EEXIST") throw error;
+      breakIfAbandoned();
+      Atomics.wait(nap, 0, 0, Math.min(20, 1 + attempt));
+    }
+  }
+  try {
+    catchUp();
+    return fn();
+  } finally {
+    fs.rmSync(lockFile, { force: true });
+  }
+}
+
+/** A lock whose holder died (killed mid-request) is removed. */
+function breakIfAbandoned() {
+  try {
+    const pid = Number(fs.readFileSync(lockFile, "utf8"));
+    if (pid > 0) process.kill(pid, 0);
+  } catch (error) {
+    if (error.code === "ESRCH") fs.rmSync(lockFile, { force: true });
+  }
+}
+
+// Start: replay, then compact, so the journal holds one line per live entry (and per floor) again.
+locked(() => {
+  const compacted = [];
+  for (const t of tables.values()) {
+    const at = { store: t.store, project: t.project };
+    if (t.floor > 0) compacted.push(JSON.stringify({ ...at, floor: t.floor }));
+    for (const e of t.entries.values()) compacted.push(JSON.stringify({ ...at, entry: e }));
+  }
+  const text = compacted.length ? `${compacted.join("\n")}\n` : "";
+  fs.writeFileSync(`${file}.tmp`, text);
+  fs.renameSync(`${file}.tmp`, file);
+  fs.closeSync(journal.fd);
+  const fd = fs.openSync(file, "a+");
+  journal = { fd, ino: fs.fstatSync(fd).ino, offset: Buffer.byteLength(text) };
+});
 
 function write(m, changes) {
   const t = table(m.store, m.project);
   if (changes.length === 0) return t;
-  fs.writeSync(
-    journal,
-    changes.map((c) => `${JSON.stringify({ store: m.store, project: m.project, ...c })}\n`).join(""),
-  );
+  const text = changes
+    .map((c) => `${JSON.stringify({ store: m.store, project: m.project, ...c })}\n`)
+    .join("");
+  const bytes = Buffer.from(text);
+  try {
+    // A short write (a full disk) is a failure: take the partial line back, acknowledge nothing.
+    if (fs.writeSync(journal.fd, bytes) !== bytes.length)
+      throw new Error("no space left on the device: the journal write was cut short");
+  } catch (error) {
+    fs.ftruncateSync(journal.fd, journal.offset);
+    throw error;
+  }
+  journal.offset += bytes.length;
   for (const c of changes) apply(t, c);
   return t;
 }
@@ -176,7 +258,7 @@ createInterface({ input: process.stdin, crlfDelay: Number.POSITIVE_INFINITY }).o
     m = JSON.parse(line);
     const op = ops[m.op];
     reply = op
-      ? { id: m.id, ...op(m) }
+      ? { id: m.id, ...(m.op === "hello" ? op(m) : locked(() => op(m))) }
       : { id: m.id, error: { code: "UNSUPPORTED", message: `unknown op "${m.op}"` } };
   } catch (error) {
     reply = { id: m?.id ?? null, error: { message: String(error?.message ?? error) } };

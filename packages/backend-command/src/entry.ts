@@ -1,4 +1,12 @@
-import { type JsonValue, quoteStart, type StoreEntry, type StoreError } from "@store/core/backend";
+import {
+  decodeUtf8,
+  isValidKey,
+  type JsonValue,
+  normalizeTimestamp,
+  quoteStart,
+  type StoreEntry,
+  type StoreError,
+} from "@store/core/backend";
 import { type OpLabel, providerError } from "./errors";
 
 export type Json = JsonValue;
@@ -16,20 +24,32 @@ export function quoteJson(value: unknown): string {
   return quoteStart(JSON.stringify(value) ?? String(value));
 }
 
-const CANONICAL = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
-const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/i;
-
-/** An RFC 3339 time from a provider, in core's format (`2026-11-26T08:40:00.123Z`), so it sorts as text. */
+/**
+ * An RFC 3339 time from a provider, in core's format (`2026-11-26T08:40:00.123Z`), so it sorts as text.
+ * Impossible dates (February 30) are refused, never rolled over.
+ */
 function timestamp(value: unknown, field: string, label: OpLabel, where: string): string {
-  if (typeof value === "string" && CANONICAL.test(value) && !Number.isNaN(Date.parse(value))) return value;
-  const ms = typeof value === "string" && RFC3339.test(value) ? Date.parse(value) : Number.NaN;
-  if (Number.isNaN(ms)) {
+  try {
+    return normalizeTimestamp(value, field);
+  } catch {
     throw protocolError(
       label,
       `${where}: ${field} must be an RFC 3339 timestamp, got ${quoteJson(value ?? null)}`,
     );
   }
-  return new Date(ms).toISOString();
+}
+
+/** A provider's output as text: invalid UTF-8 is a protocol error, never silently replaced. */
+export function decodeOutput(output: Buffer, label: OpLabel): string {
+  try {
+    return decodeUtf8(output, "output");
+  } catch (error) {
+    throw protocolError(
+      label,
+      `the provider's ${(error as Error).message.replace(/^invalid output: /, "output is ")}`,
+      error,
+    );
+  }
 }
 
 /**
@@ -51,6 +71,8 @@ export function parseEntry(raw: unknown, label: OpLabel, where: string): StoreEn
   if (!isObject(raw)) throw protocolError(label, `${where} is not an object: ${quoteJson(raw)}`);
   if (typeof raw.key !== "string") throw protocolError(label, `${where} has no string "key"`);
   const key = raw.key;
+  // A key core would refuse could never be read or deleted again: refuse it here.
+  if (!isValidKey(key)) throw protocolError(label, `${where} has an invalid key ${quoteStart(key)}`);
   if (!("value" in raw)) throw protocolError(label, `${where} (key ${quoteStart(key)}) has no "value"`);
   const updatedAt = timestamp(raw.updated_at, "updated_at", label, where);
   const createdAt =

@@ -5,6 +5,7 @@ import {
   conflict,
   type DeleteOptions,
   type GetQuery,
+  type JsonValue,
   type ListQuery,
   type PruneQuery,
   type PutOptions,
@@ -35,11 +36,25 @@ type ListRow = [
 ];
 type GetRow = [value: string, createdAt: number, updatedAt: number, taskId: string, version: number];
 
-function toEntry(row: ListRow): StoreEntry {
+/** A stored value, read back; text that is not JSON was changed outside the backend. */
+function parseStored(json: string, ref: StoreRef, key: string): JsonValue {
+  try {
+    return JSON.parse(json) as JsonValue;
+  } catch (error) {
+    throw errors.error(
+      "BACKEND_IO",
+      `the stored value of key ${JSON.stringify(key)} in store "${ref.store}" is not valid JSON (the database was changed outside the backend): ${(error as Error).message}`,
+      { cause: error, details: { store: ref.store, project: ref.project, key } },
+    );
+  }
+}
+
+function toEntry(row: ListRow, ref: StoreRef): StoreEntry {
   const updatedAt = fromMillis(row[3]);
+  const key = decodeKey(row[0]);
   return {
-    key: decodeKey(row[0]),
-    value: JSON.parse(row[1]),
+    key,
+    value: parseStored(row[1], ref, key),
     // An entry written once has one time: format it once.
     createdAt: row[2] === row[3] ? updatedAt : fromMillis(row[2]),
     updatedAt,
@@ -93,7 +108,7 @@ export class LocalBackend implements BackendInstance {
     const updatedAt = fromMillis(row[2]);
     return {
       key,
-      value: JSON.parse(row[0]),
+      value: parseStored(row[0], ref, key),
       createdAt: row[1] === row[2] ? updatedAt : fromMillis(row[1]),
       updatedAt,
       taskId: row[3],
@@ -199,7 +214,7 @@ export class LocalBackend implements BackendInstance {
       throw this.fail(error, "list", ref);
     }
     const entries = new Array<StoreEntry>(rows.length);
-    for (let i = 0; i < rows.length; i++) entries[i] = toEntry(rows[i] as ListRow);
+    for (let i = 0; i < rows.length; i++) entries[i] = toEntry(rows[i] as ListRow, ref);
     return entries;
   }
 

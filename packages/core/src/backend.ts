@@ -28,5 +28,7 @@ export { conflict, isConflict, nextVersion } from "./contract/versions";
 export { StoreError, type StoreErrorCode } from "./errors";
 export { compareKeys, compareListOrder, isAfter } from "./order";
 export { printable, quoteStart } from "./text";
+export { normalizeTimestamp } from "./time";
 export type { JsonValue, ListCursor, StoreEntry, StoreRef } from "./types";
+export { decodeUtf8 } from "./utf8";
 export { isValidKey, LIMITS } from "./validate";

@@ -1,5 +1,5 @@
 import { type Conflict, conflict, quoteStart, type StoreEntry } from "@store/core/backend";
-import { isObject, type Json, parseEntry, protocolError, version } from "../entry";
+import { decodeOutput, isObject, type Json, parseEntry, protocolError, version } from "../entry";
 import type { OpLabel } from "../errors";
 
 /** What v1 commands print on stdout, read and checked. Garbage is PROVIDER_PROTOCOL quoting its start. */
@@ -21,7 +21,7 @@ const NON_SPACE = /\S/;
  * the extension: the two forms never overlap.
  */
 export function parseGetOutput(stdout: Buffer, key: string, label: OpLabel): StoreEntry | undefined {
-  const text = stdout.toString("utf8");
+  const text = decodeOutput(stdout, label);
   if (!NON_SPACE.test(text)) return undefined;
   const newline = text.indexOf("\n");
   if (newline > 0 && newline < text.length - 1 && NON_SPACE.test(text.slice(newline + 1))) {
@@ -50,7 +50,7 @@ export function parseGetOutput(stdout: Buffer, key: string, label: OpLabel): Sto
 
 /** list: a JSON array of entries; anything beyond `limit` is dropped. */
 export function parseListOutput(stdout: Buffer, limit: number, label: OpLabel): StoreEntry[] {
-  const text = stdout.toString("utf8");
+  const text = decodeOutput(stdout, label);
   if (!NON_SPACE.test(text))
     throw protocolError(label, "list printed nothing; expected a JSON array (`[]` when empty)");
   const raw = parseJson(text, label, "the output of list");
@@ -67,7 +67,7 @@ export function parseListOutput(stdout: Buffer, limit: number, label: OpLabel): 
  * it wrote; for others a silent put gets its time as version (see `version`).
  */
 export function parsePutOutput(stdout: Buffer, updatedAt: string, required: boolean, label: OpLabel): number {
-  const text = stdout.toString("utf8");
+  const text = decodeOutput(stdout, label);
   if (!NON_SPACE.test(text)) {
     if (required) {
       throw protocolError(
@@ -86,7 +86,7 @@ export function parsePutOutput(stdout: Buffer, updatedAt: string, required: bool
 
 /** delete: nothing (existence unknown, reported as true) or `{"existed": bool}`. */
 export function parseDeleteOutput(stdout: Buffer, label: OpLabel): boolean {
-  const text = stdout.toString("utf8");
+  const text = decodeOutput(stdout, label);
   if (!NON_SPACE.test(text)) return true;
   const raw = parseJson(text, label, "the output of delete");
   if (typeof raw === "boolean") return raw;
@@ -99,7 +99,7 @@ export function parseDeleteOutput(stdout: Buffer, label: OpLabel): boolean {
 
 /** prune: nothing (0 reported) or `{"removed": N}`. */
 export function parsePruneOutput(stdout: Buffer, label: OpLabel): number {
-  const text = stdout.toString("utf8");
+  const text = decodeOutput(stdout, label);
   if (!NON_SPACE.test(text)) return 0;
   const raw = parseJson(text, label, "the output of prune");
   const removed = isObject(raw) ? raw.removed : raw;
@@ -109,7 +109,7 @@ export function parsePruneOutput(stdout: Buffer, label: OpLabel): number {
 
 /** A failed condition (exit 75): nothing, or `{"version": N | null}`, the live entry's version. */
 export function parseConflictOutput(stdout: Buffer, label: OpLabel): Conflict {
-  const text = stdout.toString("utf8");
+  const text = decodeOutput(stdout, label);
   if (!NON_SPACE.test(text)) return conflict(undefined);
   const raw = parseJson(text, label, "the output of a conflict (exit 75)");
   if (isObject(raw) && (raw.version === null || raw.version === undefined)) return conflict(undefined);

@@ -297,10 +297,13 @@ export class StoreHandle {
   ): PutRecord {
     const k = validateKey(key);
     const json = serializeValue(value, this.runtime.maxValueBytes);
-    r.checkSchema?.(value, k);
+    // The schema judges exactly what is stored: the serialized text read back, not the caller's
+    // object, which a Proxy could make answer differently the second time it is read.
+    const stored = r.checkSchema ? (JSON.parse(json) as JsonValue) : (value as JsonValue);
+    r.checkSchema?.(stored, k);
     return {
       key: k,
-      value: value as JsonValue,
+      value: stored,
       json,
       taskId: validateTaskId(taskId),
       updatedAt: updatedAt ?? toTimestamp(this.runtime.now()),
