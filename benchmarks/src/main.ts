@@ -8,6 +8,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import Database from "better-sqlite3";
+import { CONTENTION_ID, measureContention } from "./contention";
 import { Dataset, DeleteOrder, KeySequence } from "./dataset";
 import {
   describeError,
@@ -102,7 +103,7 @@ const HELP = `pnpm bench [-- options]
   --write            write docs/BENCHMARKS.md and docs/benchmarks.json even for a quick or filtered run
   --out DIR          write the report files to DIR instead
   --sizes N[,N]      entry counts (default 10000,100000; quick 10000)
-  --only ID[,ID]     scenarios: ${SCENARIOS.map((s) => s.id).join(", ")}, ${STARTUP_ID} (CLI start-up)
+  --only ID[,ID]     scenarios: ${SCENARIOS.map((s) => s.id).join(", ")}, ${STARTUP_ID} (CLI start-up), ${CONTENTION_ID} (update() by 8 processes on one key)
   --subjects ID[,ID] subjects: ${FACTORIES.map((f) => f.id).join(", ")}
   --rounds N         timed rounds per contender (default 7; quick 5)
   --round-ms N       target duration of one round (default 250; quick 100)
@@ -171,7 +172,7 @@ async function main(): Promise<number> {
   const only = list(values.only);
   const subjectIds = list(values.subjects);
   for (const id of only ?? []) {
-    if (!SCENARIOS.some((s) => s.id === id) && id !== STARTUP_ID)
+    if (!SCENARIOS.some((s) => s.id === id) && id !== STARTUP_ID && id !== CONTENTION_ID)
       throw new Error(`--only: unknown scenario ${id}`);
   }
   for (const id of subjectIds ?? []) {
@@ -322,6 +323,9 @@ async function main(): Promise<number> {
     const startup = await measureStartup({ quick, size: primary, log });
     targets.push(...startup.targets);
     startupNotes.push(startup.note);
+  }
+  if (!only || only.includes(CONTENTION_ID)) {
+    startupNotes.push((await measureContention({ quick, log })).note);
   }
   log("");
   log(`━━ targets (at ${primary.toLocaleString("en-US")} entries) ━━`);

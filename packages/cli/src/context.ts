@@ -16,7 +16,7 @@ import type { AppliedResource } from "./applied/records";
 import { builtinBackends } from "./backends";
 import type { ResolvedIo } from "./io";
 
-/** The global options of brief §7 (they may appear before or after the command). */
+/** The global options (packages/cli/README.md; they may appear before or after the command). */
 export interface GlobalOptions {
   dataDir?: string;
   filename?: string[];

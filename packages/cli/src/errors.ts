@@ -1,6 +1,6 @@
 import { formatIssue, type ManifestIssue, printable, StoreError, type StoreErrorCode } from "@store/core";
 
-/** The exit codes of brief §7. */
+/** The exit codes (packages/cli/README.md, "Exit codes"). */
 export const EXIT = {
   OK: 0,
   /** `store get` of an absent key. */

@@ -43,7 +43,7 @@ export {
 } from "./store/handle";
 export type { ImportEntry } from "./store/import-record";
 export { SKIP_UPDATE, type UpdateFunction, type UpdateOptions, type UpdateResult } from "./store/update";
-export { printable } from "./text";
+export { closestName, printable } from "./text";
 export type {
   JsonValue,
   PutResult,

@@ -1,7 +1,7 @@
 import { StoreError } from "./errors";
 import type { JsonValue, ListCursor } from "./types";
 
-/** Limits of brief §3, the same for every backend and checked here before any backend is called. */
+/** Limits (packages/core/README.md), the same for every backend, checked here before any backend is called. */
 export const LIMITS = {
   nameMaxLength: 63,
   keyMaxLength: 512,

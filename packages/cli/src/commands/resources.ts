@@ -1,5 +1,6 @@
 import path from "node:path";
 import {
+  closestName,
   KINDS,
   type LoadedDocument,
   mergeResources,
@@ -29,7 +30,7 @@ const KIND_ALIASES: Record<string, string> = {
 export function parseKind(text: string): string {
   const kind = KIND_ALIASES[text.toLowerCase()];
   if (kind) return kind;
-  const suggestion = nearest(text.toLowerCase(), Object.keys(KIND_ALIASES));
+  const suggestion = closestName(text, Object.keys(KIND_ALIASES));
   throw new CliError(
     "USAGE",
     `unknown resource type "${text}": use workflowstores (ws) or storebackendproviders (sbp)${suggestion ? ` (did you mean ${suggestion}?)` : ""}`,
@@ -416,36 +417,4 @@ function commandText(value: unknown): string {
 
 function width(ctx: Context): number {
   return ctx.io.stdout.isTTY ? ctx.io.stdout.columns || 100 : 160;
-}
-
-/** The alias nearest to a misspelt kind, when close enough to be a typo. */
-function nearest(word: string, candidates: string[]): string | undefined {
-  let best: string | undefined;
-  let bestDistance = Math.max(2, Math.floor(word.length / 3)) + 1;
-  for (const c of candidates) {
-    const d = editDistance(word, c);
-    if (d < bestDistance) {
-      best = c;
-      bestDistance = d;
-    }
-  }
-  return best;
-}
-
-export function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = row[0] as number;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const tmp = row[j] as number;
-      row[j] = Math.min(
-        (row[j] as number) + 1,
-        (row[j - 1] as number) + 1,
-        prev + (a[i - 1] === b[j - 1] ? 0 : 1),
-      );
-      prev = tmp;
-    }
-  }
-  return row[b.length] as number;
 }

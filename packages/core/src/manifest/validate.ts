@@ -9,6 +9,7 @@ import {
 } from "../resources";
 import { collapseAnyOf } from "../schema/errors";
 import { SchemaValidators } from "../schema/validators";
+import { closestName } from "../text";
 import { manifestValidators as compiledValidators } from "./compiled-validators";
 import type { ParsedDocument } from "./parse";
 
@@ -193,7 +194,7 @@ function schemaIssues(errors: ErrorObject[], issue: IssueAt): ManifestIssue[] {
     switch (e.keyword) {
       case "additionalProperties": {
         const field = String(p.additionalProperty);
-        const guess = closest(field, Object.keys(parent?.properties ?? {}));
+        const guess = closestName(field, Object.keys(parent?.properties ?? {}));
         out.push(
           issue(
             [...at, field],
@@ -249,32 +250,4 @@ function describeValue(value: unknown): string {
   if (typeof value === "object") return "a mapping";
   const text = JSON.stringify(value);
   return `${typeof value} ${text.length > 60 ? `${text.slice(0, 60)}…` : text}`;
-}
-
-/** The allowed name nearest to a misspelling, when it is near enough to be a typo. */
-function closest(word: string, candidates: string[]): string | undefined {
-  let best: string | undefined;
-  let bestDistance = Math.max(2, Math.floor(word.length / 3)) + 1;
-  for (const c of candidates) {
-    const d = editDistance(word.toLowerCase(), c.toLowerCase());
-    if (d < bestDistance) {
-      best = c;
-      bestDistance = d;
-    }
-  }
-  return best;
-}
-
-function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = row[0]!;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const tmp = row[j]!;
-      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = tmp;
-    }
-  }
-  return row[b.length]!;
 }
