@@ -29,63 +29,18 @@ command -v redis-cli >/dev/null || fail "redis-cli is not installed"
 [ "$(rcli ping)" = "PONG" ] || fail "Redis does not answer at $redis_url"
 
 # 1. Pack the CLI, every workspace package it depends on (transitively), and the Redis backend.
-cd "$root"
-packages="$(node -e '
-  const fs = require("node:fs");
-  const dirs = {};
-  for (const base of ["packages", "examples"])
-    for (const d of fs.readdirSync(base)) {
-      const file = `${base}/${d}/package.json`;
-      if (fs.existsSync(file)) dirs[JSON.parse(fs.readFileSync(file, "utf8")).name] = `${base}/${d}`;
-    }
-  const seen = new Set();
-  const visit = (name) => {
-    if (seen.has(name)) return;
-    seen.add(name);
-    const pkg = JSON.parse(fs.readFileSync(`${dirs[name]}/package.json`, "utf8"));
-    for (const deps of [pkg.dependencies, pkg.peerDependencies])
-      for (const [dep, range] of Object.entries(deps ?? {})) if (String(range).startsWith("workspace:")) visit(dep);
-  };
-  visit("@store/cli");
-  visit("@acme/store-backend-redis");
-  console.log([...seen].join(" "));
-')"
+# shellcheck source=lib/packed.sh
+. "$root/scripts/lib/packed.sh"
+packages="$(workspace_closure @store/cli @acme/store-backend-redis)"
 echo "building and packing: $packages"
-filters=()
-for p in $packages; do filters+=(--filter "$p"); done
-pnpm exec turbo run build "${filters[@]}" --output-logs=errors-only >/dev/null || fail "the build failed"
-mkdir -p "$work/tarballs"
-pnpm "${filters[@]}" exec pnpm pack --pack-destination "$work/tarballs" >/dev/null
-ls "$work/tarballs"/*.tgz >/dev/null || fail "pnpm pack produced no tarballs"
-tarball() { # the tarball of a package name: @store/core -> store-core-<version>.tgz
-  local file
-  file="$(ls "$work/tarballs/$(echo "${1#@}" | tr / -)"-[0-9]*.tgz 2>/dev/null | head -n 1)"
-  [ -n "$file" ] || fail "no tarball for $1"
-  echo "$file"
-}
+# shellcheck disable=SC2086
+pack_packages $packages
 
 echo "installing the CLI globally and the Redis backend into a project (npm)"
-# 2. The CLI, globally, into a temporary prefix. Its @store/* dependencies are not on the registry:
-# point them at the tarballs (as file: dependencies of a repacked CLI tarball), so npm takes every
-# @store package from here and only third-party packages from the registry. --ignore-scripts: the
-# Redis provider needs no native module, and building better-sqlite3 is the CLI install check's job.
-mkdir -p "$work/cli-repack" "$work/global"
-tar -xzf "$(tarball @store/cli)" -C "$work/cli-repack"
-WORK="$work" PACKAGES="$packages" node -e '
-  const fs = require("node:fs");
-  const { execSync } = require("node:child_process");
-  const file = `${process.env.WORK}/cli-repack/package/package.json`;
-  const pkg = JSON.parse(fs.readFileSync(file, "utf8"));
-  for (const name of process.env.PACKAGES.split(" ")) {
-    if (name === "@store/cli" || name === "@acme/store-backend-redis") continue;
-    const base = name.replace(/^@/, "").replace("/", "-");
-    const tgz = fs.readdirSync(`${process.env.WORK}/tarballs`).find((f) => f.startsWith(`${base}-`) && /^\d/.test(f.slice(base.length + 1)));
-    pkg.dependencies[name] = `file:${process.env.WORK}/tarballs/${tgz}`;
-  }
-  fs.writeFileSync(file, JSON.stringify(pkg, null, 2));
-'
-(cd "$work/cli-repack/package" && npm pack --silent --pack-destination "$work" >/dev/null)
-npm install -g --prefix "$work/global" --ignore-scripts --no-audit --no-fund --loglevel=error "$work"/store-cli-*.tgz >/dev/null
+# 2. The CLI, globally, into a temporary prefix, from its repacked tarball. --ignore-scripts: the
+# Redis provider needs no native module (check-minimal-install.sh builds better-sqlite3 for the CLI).
+mkdir -p "$work/global"
+npm install -g --prefix "$work/global" --ignore-scripts --no-audit --no-fund --loglevel=error "$(repack_cli)" >/dev/null
 wfstore="$work/global/bin/wfstore"
 [ -x "$wfstore" ] || fail "npm install -g did not install $wfstore"
 
