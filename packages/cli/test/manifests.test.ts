@@ -286,6 +286,32 @@ describe("get workflowstores / storebackendproviders", () => {
     });
   });
 
+  it("never prints a credential: URL passwords and secret-named options are hidden, what is saved is not", async () => {
+    const file = write(
+      path.join(dir, "secret.yaml"),
+      `apiVersion: wfstore.dev/v1
+kind: StoreBackendProvider
+metadata: { name: shared }
+spec:
+  plugin: "@store/backend-postgres"
+  options: { connection_string: "postgres://app:s3cret-pw@db.internal:5432/orch", api_token: "tok-123", schema: "w" }
+`,
+    );
+    expect((await cli(["apply", "-f", file])).code).toBe(0);
+    const shown = [
+      (await cli(["get", "storebackendproviders", "shared"])).stdout,
+      (await cli(["get", "storebackendproviders", "shared", "--json"])).stdout,
+      (await cli(["get", "storebackendproviders", "--json"])).stdout,
+    ].join("\n");
+    expect(shown).not.toMatch(/s3cret-pw|tok-123/);
+    expect(shown).toContain("postgres://app:***@db.internal:5432/orch");
+    const saved = fs.readFileSync(
+      path.join(data, ".wfstore-cli", "resources", "storebackendproviders", "shared.json"),
+      "utf8",
+    );
+    expect(saved).toContain("s3cret-pw");
+  });
+
   it("lists providers, builtin ones included", async () => {
     const r = await cli(["get", "storebackendproviders"]);
     const rows = r.stdout

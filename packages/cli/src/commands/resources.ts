@@ -16,6 +16,7 @@ import { type AppliedResource, idOfDocument, removeRecord, saveRecord } from "..
 import type { Context } from "../context";
 import { CliError } from "../errors";
 import { plural, quoted, table } from "../format";
+import { redactCredentials } from "../redact";
 
 /** Kind names accepted on the command line, kubectl style: singular, plural, short. */
 const KIND_ALIASES: Record<string, string> = {
@@ -299,7 +300,7 @@ function providerJson(ctx: Context, row: ProviderRow) {
     name: row.name,
     type: row.type,
     plugin: row.config?.plugin ?? null,
-    spec: row.config?.spec ?? null,
+    spec: row.config ? redactCredentials(row.config.spec) : null,
     base_dir: row.config?.baseDir ?? null,
     declared: row.config !== undefined,
     source: row.config ? where(ctx, row.config.source) : null,
@@ -394,7 +395,7 @@ function documentYaml(
   const header = appliedFrom
     ? `# applied from ${appliedFrom}, saved in ${where(view.ctx, source)}`
     : `# from ${where(view.ctx, source)}`;
-  return `${header}\n${YAML.stringify(doc.document, { lineWidth: 0 })}`;
+  return `${header}\n${YAML.stringify(redactCredentials(doc.document), { lineWidth: 0 })}`;
 }
 
 /** `file:line:col` of a resource, relative to the working directory when inside it. */
