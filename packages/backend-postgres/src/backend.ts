@@ -8,6 +8,8 @@ import {
   type PruneQuery,
   type PutOptions,
   type PutRecord,
+  type SnapshotQuery,
+  type SnapshotReader,
   type StoreEntry,
   type StoreRef,
 } from "@store/core/backend";
@@ -18,21 +20,14 @@ import { keyOrder } from "./key-order";
 import { ensureSchema, type MigrationOutcome } from "./migrate";
 import type { ResolvedPostgresOptions } from "./options";
 import { chunksForPutMany } from "./put-many";
-import { type PostgresStatements, postgresStatements, statementNames } from "./statements";
-
-/** A row of the read statements: key, value, created_at, updated_at, task_id, version. */
-type EntryRow = [string, string, string, string, string, string];
-
-function toEntry(row: EntryRow): StoreEntry {
-  return {
-    key: row[0],
-    value: JSON.parse(row[1]),
-    createdAt: row[2],
-    updatedAt: row[3],
-    taskId: row[4],
-    version: Number(row[5]),
-  };
-}
+import { type EntryRow, toEntry } from "./rows";
+import { PostgresSnapshot } from "./snapshot";
+import {
+  type PostgresStatements,
+  type PreparedStatement,
+  postgresStatements,
+  statementNames,
+} from "./statements";
 
 /** A bigint column as pg returns it (a string), as a number; NULL as undefined. */
 function versionOf(value: string | null | undefined): number | undefined {
@@ -47,7 +42,7 @@ function versionOf(value: string | null | undefined): number | undefined {
 export class PostgresBackend implements BackendInstance {
   private closed = false;
   private readonly sql: PostgresStatements;
-  private readonly names: Record<keyof PostgresStatements, string>;
+  private readonly names: Record<PreparedStatement, string>;
 
   private constructor(
     private readonly connection: Connection,
@@ -71,7 +66,7 @@ export class PostgresBackend implements BackendInstance {
     }
   }
 
-  private query(op: keyof PostgresStatements, values: unknown[]): QueryConfig {
+  private query(op: PreparedStatement, values: unknown[]): QueryConfig {
     return { name: this.names[op], text: this.sql[op], values, rowMode: "array" } as QueryConfig;
   }
 
@@ -151,6 +146,13 @@ export class PostgresBackend implements BackendInstance {
       { ref },
     );
     return Number(rows[0]?.[0] ?? 0);
+  }
+
+  /** Export from one consistent snapshot, through a server-side cursor (see PostgresSnapshot). */
+  async snapshot(ref: StoreRef, { notBefore }: SnapshotQuery): Promise<SnapshotReader> {
+    this.open("export");
+    const declare = { text: this.sql.snapshot, values: [ref.store, ref.project, notBefore ?? ""] };
+    return PostgresSnapshot.open(this.connection, declare, { ref });
   }
 
   /**

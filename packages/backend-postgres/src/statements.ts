@@ -13,6 +13,8 @@ const ENTRY = "key, value, created_at, updated_at, task_id, version";
  * - delete: store, project, key, ifVersion, notBefore
  * - prune: store, project, maxEntries, olderThan
  * - putMany: store, project, then one array per column (see `put_many`)
+ * - snapshot: store, project, notBefore; the query of an export's cursor (not prepared: DECLARE
+ *   takes it as text)
  */
 export interface PostgresStatements {
   get: string;
@@ -22,6 +24,7 @@ export interface PostgresStatements {
   delete: string;
   prune: string;
   putMany: string;
+  snapshot: string;
 }
 
 export function postgresStatements(schema: string): PostgresStatements {
@@ -36,6 +39,8 @@ export function postgresStatements(schema: string): PostgresStatements {
     delete: `SELECT existed, conflicted, current_version FROM ${s}.delete_entry($1, $2, $3, $4, $5)`,
     prune: `SELECT ${s}.prune_entries($1, $2, $3, $4)`,
     putMany: `SELECT ${s}.put_many($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+    // The same rows and order as list_entries, streamed: the cursor walks the list-order index.
+    snapshot: `SELECT ${ENTRY} FROM ${s}.entries WHERE (store || '/' || project) = $1 || '/' || $2 AND updated_at >= $3 ORDER BY updated_at DESC, key_order`,
   };
 }
 
@@ -43,7 +48,9 @@ export function postgresStatements(schema: string): PostgresStatements {
  * Names for prepared statements: each connection parses and plans a statement once, then only binds
  * parameters. The schema is part of the name, as one pool may serve backends on several schemas.
  */
-export function statementNames(schema: string): Record<keyof PostgresStatements, string> {
+export type PreparedStatement = Exclude<keyof PostgresStatements, "snapshot">;
+
+export function statementNames(schema: string): Record<PreparedStatement, string> {
   const name = (op: string) => `wfstore.${schema}.${op}.v1`;
   return {
     get: name("get"),

@@ -175,6 +175,86 @@ describe("close", () => {
   });
 });
 
+describe("export", () => {
+  it("reads one snapshot through a server-side cursor: a rewrite during the export appears once, as it was", async () => {
+    const applicationName = `wfs-export-${process.pid}`;
+    const manager = managerWith({ schema: schemas.name("export"), applicationName, poolMax: 2 });
+    const store = manager.store("s");
+    try {
+      const start = Date.parse("2026-01-01T00:00:00.000Z");
+      await store.import(
+        Array.from({ length: 2500 }, (_, i) => ({
+          key: `k${String(i).padStart(4, "0")}`,
+          value: i,
+          updatedAt: new Date(start + i * 1000).toISOString(),
+        })),
+      );
+      const reader = await store.openReader();
+      const seen: Array<{ key: string; value: unknown }> = [];
+      try {
+        expect(reader.snapshot).toBe(true);
+        seen.push(...(await reader.read(100)));
+        // The export holds its transaction open between reads, on a connection of its own.
+        const { rows } = await admin.query(
+          "SELECT state, query FROM pg_stat_activity WHERE application_name = $1 AND state LIKE 'idle in transaction%'",
+          [applicationName],
+        );
+        expect(rows).toEqual([
+          { state: "idle in transaction", query: "FETCH FORWARD 100 FROM wfstore_export" },
+        ]);
+        // k0000 is the oldest, read last: rewritten now, it moves to the front of the live list.
+        await store.put("k0000", "rewritten");
+        await store.put("k-new", "new");
+        await store.delete("k1000");
+        for (;;) {
+          const batch = await reader.read(1000);
+          if (batch.length === 0) break;
+          seen.push(...batch);
+        }
+      } finally {
+        await reader.close();
+      }
+      expect(seen.length).toBe(2500);
+      expect(new Set(seen.map((e) => e.key)).size).toBe(2500);
+      expect(seen[0]?.key).toBe("k2499");
+      expect(seen.at(-1)).toMatchObject({ key: "k0000", value: 0 });
+      expect(seen.some((e) => e.key === "k1000")).toBe(true);
+      expect(seen.some((e) => e.key === "k-new")).toBe(false);
+      // Closed: the connection went back to the pool, out of its transaction.
+      const { rows } = await admin.query(
+        "SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1 AND state LIKE 'idle in transaction%'",
+        [applicationName],
+      );
+      expect(rows[0].n).toBe(0);
+      // entries() reads the live store again, from a new snapshot.
+      const keys: string[] = [];
+      for await (const e of store.entries({ batchSize: 700 })) keys.push(e.key);
+      expect(keys.slice(0, 2)).toEqual(["k-new", "k0000"]);
+      expect(keys.length).toBe(2500);
+    } finally {
+      await manager.close();
+    }
+  });
+
+  it("stopping an entries() loop early ends the snapshot", async () => {
+    const applicationName = `wfs-export-early-${process.pid}`;
+    const manager = managerWith({ schema: schemas.name("export_early"), applicationName, poolMax: 1 });
+    const store = manager.store("s");
+    try {
+      await store.import(Array.from({ length: 30 }, (_, i) => ({ key: `k${i}`, value: i })));
+      for await (const e of store.entries({ batchSize: 10 })) {
+        expect(e.key).toBeTypeOf("string");
+        break;
+      }
+      // With a pool of one, this put could not run if the export still held the connection.
+      await store.put("after", 1);
+      expect(await store.get("after")).toBe(1);
+    } finally {
+      await manager.close();
+    }
+  });
+});
+
 describe("migrations", () => {
   it("migrate: false on an empty schema refuses to start, saying how to create it", async () => {
     const schema = schemas.name("nomigrate");

@@ -111,6 +111,31 @@ describe("connection loss", () => {
     }
   });
 
+  it("mid-export: the snapshot's read fails with BACKEND_IO, close is quiet, the next operation reconnects", async () => {
+    const schema = schemas.name("export_loss");
+    const applicationName = `wfs-export-loss-${process.pid}`;
+    const manager = managerWith({ schema, applicationName, poolMax: 2 });
+    const store = manager.store("s");
+    try {
+      await store.import(Array.from({ length: 50 }, (_, i) => ({ key: `k${i}`, value: i })));
+      const reader = await store.openReader();
+      try {
+        expect((await reader.read(10)).length).toBe(10);
+        expect(await terminate(applicationName)).toBeGreaterThanOrEqual(1);
+        const error = (await rejection(reader.read(10))) as StoreError;
+        expect(StoreError.isInstance(error, "BACKEND_IO"), String(error)).toBe(true);
+        expect(error.message).toMatch(
+          /^postgres: export of store "s" failed: the connection to PostgreSQL at .+ was lost .*; the next operation opens a new connection$/,
+        );
+      } finally {
+        await reader.close();
+      }
+      expect(await store.get("k0")).toBe(0);
+    } finally {
+      await manager.close();
+    }
+  });
+
   it("idle connections killed under an application's pool: no crash, the next operations reconnect", async () => {
     const schema = schemas.name("idle");
     const applicationName = `wfs-idle-${process.pid}`;

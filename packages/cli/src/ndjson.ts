@@ -19,9 +19,10 @@ const FIELD_LIST = "key, value, version, updated_at, created_at, task_id";
 export const MAX_LINE_BYTES = LIMITS.valueMaxBytes * 4;
 
 /**
- * Writes every visible entry of a store as NDJSON, newest first, through keyset pages sized by bytes
- * (PageSizer): one page of entries and one chunk of output are all the memory it holds, whatever the
- * size of the store or its values. Each chunk waits for stdout to drain. Resolves the count written.
+ * Writes every visible entry of a store as NDJSON, newest first, in reads sized by bytes (PageSizer):
+ * one read of entries and one chunk of output are all the memory it holds, whatever the size of the
+ * store or its values. The reader is a consistent snapshot on backends that take one. Each chunk
+ * waits for stdout to drain. Resolves the count written.
  */
 export async function exportEntries(
   store: StoreHandle,
@@ -31,25 +32,24 @@ export async function exportEntries(
   const writer = new ChunkedWriter(out);
   const sizer = new PageSizer(1);
   let count = 0;
-  let cursor: string | undefined;
-  for (;;) {
-    const page = await store.listPage({
-      limit: sizer.limit,
-      ...(cursor === undefined ? {} : { cursor }),
-    });
-    const entries = page.entries;
-    let largest = 0;
-    for (let i = 0; i < entries.length; i++) {
-      const line = `${JSON.stringify(entryJson(entries[i] as (typeof entries)[number]))}\n`;
-      entries[i] = undefined as never; // let a written 16 MiB value go before the next one is serialized
-      largest = Math.max(largest, line.length);
-      await writer.write(line);
-      count++;
-      if (count % 1000 === 0) progress.update(count);
+  const reader = await store.openReader();
+  try {
+    for (;;) {
+      const entries = await reader.read(sizer.limit);
+      if (entries.length === 0) break;
+      let largest = 0;
+      for (let i = 0; i < entries.length; i++) {
+        const line = `${JSON.stringify(entryJson(entries[i] as (typeof entries)[number]))}\n`;
+        entries[i] = undefined as never; // let a written 16 MiB value go before the next one is serialized
+        largest = Math.max(largest, line.length);
+        await writer.write(line);
+        count++;
+        if (count % 1000 === 0) progress.update(count);
+      }
+      sizer.observe(largest);
     }
-    sizer.observe(largest);
-    if (page.nextCursor === undefined) break;
-    cursor = page.nextCursor;
+  } finally {
+    await reader.close();
   }
   await writer.flush();
   progress.update(count);

@@ -23,6 +23,8 @@ export {
   type PruneQuery,
   type PutOptions,
   type PutRecord,
+  type SnapshotQuery,
+  type SnapshotReader,
 } from "./contract/types";
 export { conflict, isConflict, nextVersion } from "./contract/versions";
 export { StoreError, type StoreErrorCode } from "./errors";

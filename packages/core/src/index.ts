@@ -42,6 +42,7 @@ export {
   type StorePutOptions,
 } from "./store/handle";
 export type { ImportEntry } from "./store/import-record";
+export type { EntryReader } from "./store/reader";
 export { SKIP_UPDATE, type UpdateFunction, type UpdateOptions, type UpdateResult } from "./store/update";
 export { closestName, printable } from "./text";
 export type {

@@ -3,7 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { FakeClock, memoryBackend } from "@store/testkit";
 import { afterEach, describe, expect, it } from "vitest";
-import { defineBackend } from "../src/backend";
+import { type BackendInstance, defineBackend, type SnapshotReader } from "../src/backend";
 import {
   loadManifests,
   type ResourceSet,
@@ -398,6 +398,7 @@ describe("paging without native cursors", () => {
         const inner = await memoryBackend.create({}, c);
         return {
           ...inner,
+          snapshot: undefined,
           list: (ref, q) => {
             if (q.after) throw new Error("after was passed to a backend without the cursor capability");
             spy.push(`${q.offset}+${q.limit}`);
@@ -442,7 +443,11 @@ describe("paging without native cursors", () => {
       specificationVersion: "v2",
       async create(_o, c) {
         const inner = await memoryBackend.create({}, c);
-        return { ...inner, list: (ref, q) => inner.list(ref, { ...q, offset: 0, after: undefined }) };
+        return {
+          ...inner,
+          snapshot: undefined, // export pages through list too
+          list: (ref, q) => inner.list(ref, { ...q, offset: 0, after: undefined }),
+        };
       },
     });
     const m = manager({ backends: [ignoresOffset], defaultProvider: "ignores-offset" });
@@ -463,6 +468,119 @@ describe("paging without native cursors", () => {
         "PROVIDER_PROTOCOL",
       ),
     ).toBe(true);
+  });
+});
+
+describe("export readers", () => {
+  /** The reference backend, whose snapshot is replaced by `reader` (and spied on). */
+  const withSnapshot = (reader: (inner: BackendInstance) => SnapshotReader, closes: string[] = []) =>
+    defineBackend({
+      name: "snapshots",
+      specificationVersion: "v2",
+      capabilities: { cursor: true, prune: true, conditionalWrites: true, retentionOnPut: true },
+      async create(_o, c) {
+        const inner = await memoryBackend.create({}, c);
+        return {
+          ...inner,
+          snapshot: () => {
+            const r = reader(inner);
+            return { read: r.read, close: () => void closes.push("closed") };
+          },
+        };
+      },
+    });
+
+  it("entries() and openReader() read the backend's snapshot: writes meanwhile are not seen", async () => {
+    const clock = new FakeClock();
+    const m = manager({ backends: [memoryBackend], defaultProvider: "memory", now: clock.now });
+    const s = m.store("s");
+    await s.import(Array.from({ length: 5 }, (_, i) => ({ key: `k${i}`, value: i })));
+    clock.advance(1000);
+    const reader = await s.openReader();
+    expect(reader.snapshot).toBe(true);
+    const first = await reader.read(2);
+    await s.put("k0", "rewritten");
+    await s.put("k9", "new");
+    const rest = await reader.read(1000);
+    expect(await reader.read(1000)).toEqual([]);
+    await reader.close();
+    await reader.close(); // idempotent
+    // The five entries share one timestamp: ties list by key.
+    expect([...first, ...rest].map((e) => [e.key, e.value])).toEqual([
+      ["k0", 0],
+      ["k1", 1],
+      ["k2", 2],
+      ["k3", 3],
+      ["k4", 4],
+    ]);
+    await expect(reader.read(0)).rejects.toMatchObject({ code: "INVALID_ARGUMENT" });
+  });
+
+  it("a backend's snapshot is held to the contract: order, limit; expired entries are left out", async () => {
+    const clock = new FakeClock();
+    const entry = (key: string, updatedAt: string) => ({
+      key,
+      value: 1,
+      createdAt: updatedAt,
+      updatedAt,
+      taskId: "",
+      version: 1,
+    });
+    const now = new Date(clock.now()).toISOString();
+    const old = new Date(clock.now() - 3 * 86_400_000).toISOString();
+    const pages = (batches: ReturnType<typeof entry>[][]) => () => ({
+      read: () => batches.shift() ?? [],
+      close: () => {},
+    });
+    const read = async (backend: ReturnType<typeof withSnapshot>, ttl = "") => {
+      const m = manager({
+        backends: [backend],
+        defaultProvider: "snapshots",
+        now: clock.now,
+        ...(ttl ? { yaml: storeDoc("s", `  provider: snapshots\n  ${ttl}`) } : {}),
+      });
+      const keys: string[] = [];
+      for await (const e of m.store("s").entries({ batchSize: 2 })) keys.push(e.key);
+      return keys;
+    };
+    const unordered = await read(withSnapshot(pages([[entry("a", now)], [entry("a", now)]]))).catch(
+      (e: unknown) => e,
+    );
+    expect(unordered).toMatchObject({ code: "PROVIDER_PROTOCOL" });
+    expect((unordered as Error).message).toMatch(/snapshot entry "a" .* is not after "a"/);
+    const tooMany = await read(
+      withSnapshot(pages([[entry("c", now), entry("b", now), entry("a", now)]])),
+    ).catch((e: unknown) => e);
+    expect((tooMany as Error).message).toMatch(/returned 3 entries, more than the 2 asked for/);
+    // ttl_days 2: the first expired entry ends the export (expired entries sort last).
+    const closes: string[] = [];
+    const ttl = withSnapshot(pages([[entry("a", now), entry("b", old)], [entry("c", old)]]), closes);
+    expect(await read(ttl, "retention: { ttl_days: 2 }")).toEqual(["a"]);
+    expect(closes).toEqual(["closed"]);
+  });
+
+  it("stopping early closes the snapshot exactly once", async () => {
+    const closes: string[] = [];
+    const backend = withSnapshot((inner) => {
+      let done = false;
+      return {
+        read: async () => {
+          if (done) return [];
+          done = true;
+          return inner.list({ store: "s", project: "" }, { limit: 1000, offset: 0 });
+        },
+        close: () => {},
+      };
+    }, closes);
+    const clock = new FakeClock();
+    const m = manager({ backends: [backend], defaultProvider: "snapshots", now: clock.now });
+    const s = m.store("s");
+    await s.import(Array.from({ length: 5 }, (_, i) => ({ key: `k${i}`, value: i })));
+    for await (const e of s.entries({ batchSize: 5 })) {
+      expect(e.key).toBe("k0");
+      break;
+    }
+    expect(closes).toEqual(["closed"]);
   });
 });
 

@@ -112,6 +112,22 @@ export const memoryBackend = defineBackend({
       prune(ref, { maxEntries, olderThan }) {
         return prune(project(ref), maxEntries, olderThan);
       },
+      snapshot(ref, { notBefore }) {
+        // A copy taken now: writes after this call are not seen.
+        let rest = sorted(project(ref))
+          .filter((e) => !(notBefore && e.updatedAt < notBefore))
+          .map(copy);
+        return {
+          read(limit) {
+            const page = rest.slice(0, limit);
+            rest = rest.slice(limit);
+            return page;
+          },
+          close() {
+            rest = [];
+          },
+        };
+      },
       close() {
         projects.clear();
       },

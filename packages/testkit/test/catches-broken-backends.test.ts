@@ -224,4 +224,25 @@ describe("the suite catches broken backends", () => {
     );
     expect(failed.length).toBe(conformanceChecks.length);
   });
+
+  it("one whose snapshot reads the live store instead of a snapshot", async () => {
+    const failed = await failures(
+      broken("live-snapshot", (inner) => ({
+        snapshot: (ref, query) => {
+          // Keyset pages over the live store: a rewrite moves an entry before the position read so far.
+          let after: { updatedAt: string; key: string } | undefined;
+          return {
+            async read(limit) {
+              const page = await inner.list(ref, { limit, offset: 0, ...query, ...(after ? { after } : {}) });
+              const last = page[page.length - 1];
+              if (last) after = { updatedAt: last.updatedAt, key: last.key };
+              return page;
+            },
+            close() {},
+          };
+        },
+      })),
+    );
+    expect(failed).toEqual(["backend: a snapshot reads every entry in list order, as it was when opened"]);
+  });
 });

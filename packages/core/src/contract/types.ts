@@ -108,6 +108,23 @@ export interface PruneQuery {
   olderThan?: string;
 }
 
+/** What `snapshot` is asked for: the visible entries of one project. */
+export interface SnapshotQuery {
+  /** Entries with `updatedAt` before this instant are expired: leave them out. */
+  notBefore?: string;
+}
+
+/**
+ * The entries of one project as they were when the snapshot was opened, read forward in list order
+ * (export). Core reads it to the end or stops early, and calls `close` exactly once either way.
+ */
+export interface SnapshotReader {
+  /** The next entries, at most `limit` (1..1000); an empty array once every entry was read. */
+  read(limit: number): Awaitable<StoreEntry[]>;
+  /** Releases what the snapshot holds (a transaction, a connection). */
+  close(): Awaitable<void>;
+}
+
 /** What a conditional write found instead of what it expected; nothing was written. */
 export interface Conflict {
   readonly conflict: true;
@@ -142,6 +159,12 @@ export interface BackendInstance {
   list(ref: StoreRef, query: ListQuery): Awaitable<StoreEntry[]>;
   /** Required with the `prune` capability. Resolves how many entries were removed. */
   prune?(ref: StoreRef, query: PruneQuery): Awaitable<number>;
+  /**
+   * Optional: opens a consistent snapshot of the project for export, so that writes landing during an
+   * export neither hide an entry nor show it twice. Without it core exports by keyset pages, each
+   * consistent on its own (an entry rewritten meanwhile moves to the front and can be missed).
+   */
+  snapshot?(ref: StoreRef, query: SnapshotQuery): Awaitable<SnapshotReader>;
   /** Optional: writes many records at once, in one transaction where it can (import). */
   putMany?(ref: StoreRef, records: PutRecord[]): Awaitable<void>;
   close(): Awaitable<void>;

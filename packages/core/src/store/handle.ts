@@ -12,7 +12,8 @@ import {
   validateTaskId,
 } from "../validate";
 import { type ImportEntry, importRecord } from "./import-record";
-import { decodeCursor, encodeCursor, type PagePosition, pageAfter, readPage } from "./paging";
+import { decodeCursor, encodeCursor, pageAfter, readPage } from "./paging";
+import { type EntryReader, openReader } from "./reader";
 import { backendError, contractBroken, type ResolvedStore, type StoreRuntime, unsupported } from "./resolved";
 import { backoff, SKIP_UPDATE, type UpdateFunction, type UpdateOptions, type UpdateResult } from "./update";
 
@@ -211,17 +212,32 @@ export class StoreHandle {
       : { entries: page.entries };
   }
 
-  /** Every visible entry in list order, fetched a page at a time (export). Bounded memory. */
+  /**
+   * Every visible entry in list order, fetched a page at a time (export). Bounded memory. From a
+   * consistent snapshot when the backend takes one (see `openReader`).
+   */
   async *entries(options: { batchSize?: number } = NO_OPTIONS): AsyncGenerator<StoreEntry> {
     const { limit: batchSize } = validateListArgs(options.batchSize ?? 500, undefined);
-    const r = this.live() ?? (await this.resolve());
-    let after: PagePosition | undefined;
-    for (;;) {
-      const { page, end } = await pageAfter(r, after, batchSize, this.cutoff(r));
-      yield* page.entries;
-      if (!page.more || !end) return;
-      after = end;
+    const reader = await this.openReader();
+    try {
+      for (;;) {
+        const batch = await reader.read(batchSize);
+        if (batch.length === 0) return;
+        yield* batch;
+      }
+    } finally {
+      await reader.close();
     }
+  }
+
+  /**
+   * Opens a reader of every visible entry in list order, read as many at a time as each `read` asks
+   * (an export that sizes its reads by bytes). Backends that take snapshots (PostgreSQL) serve it
+   * from one consistent snapshot; the others from keyset pages. Always `close` it.
+   */
+  async openReader(): Promise<EntryReader> {
+    const r = this.live() ?? (await this.resolve());
+    return openReader(r, this.cutoff(r));
   }
 
   /** Removes entries beyond the newest `maxEntries` and older than `ttlDays`; defaults to retention. */

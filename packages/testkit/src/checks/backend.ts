@@ -276,4 +276,47 @@ export const backendChecks: InstanceCheck[] = [
     expect(await keys(t)).toEqual(["j"]);
     expect((await t.instance.get(t.ref("conformance", "other"), "k", {}))?.value).toBe(3);
   }),
+  instanceCheck("a snapshot reads every entry in list order, as it was when opened", async (t) => {
+    const snapshot = t.instance.snapshot;
+    if (!snapshot) return; // optional: core exports by keyset pages without it
+    const ref = t.ref();
+    await five(t); // k4 newest … k0 oldest
+    await t.instance.put(t.ref("conformance", "other"), t.record("elsewhere", 0), {});
+    const reader = await snapshot.call(t.instance, ref, {});
+    const read: StoreEntry[] = [];
+    try {
+      const first = await reader.read(2);
+      expect(first.length, "the first read returns what it was asked for").toBe(2);
+      read.push(...first);
+      // Writes after the snapshot was opened: a rewrite that moves k0 to the front, a new key, a delete.
+      t.clock.advance(1000);
+      await put(t, "k0", "rewritten");
+      await put(t, "new", 1);
+      expect(await t.instance.delete(ref, "k2", {})).toBe(true);
+      for (;;) {
+        const more = await reader.read(2);
+        expect(more.length <= 2, `a read returns at most the limit (got ${more.length})`).toBe(true);
+        if (more.length === 0) break;
+        read.push(...more);
+      }
+    } finally {
+      await reader.close();
+    }
+    expect(read.map((e) => e.key)).toEqual(["k4", "k3", "k2", "k1", "k0"]);
+    expect(read[4]?.value, "k0 as it was when the snapshot was opened").toBe(0);
+    expect(read.map((e) => e.version).every((v) => Number.isSafeInteger(v) && v > 0)).toBe(true);
+
+    // notBefore leaves expired entries out; closing early releases the snapshot.
+    const since = (await t.instance.get(ref, "k3", {}))?.updatedAt as string;
+    const live = await snapshot.call(t.instance, ref, { notBefore: since });
+    try {
+      expect((await live.read(1000)).map((e) => e.key)).toEqual(["k0", "new", "k4", "k3"]);
+    } finally {
+      await live.close();
+    }
+    const early = await snapshot.call(t.instance, ref, {});
+    expect((await early.read(1)).map((e) => e.key)).toEqual(["k0"]);
+    await early.close();
+    expect((await t.instance.get(ref, "k4", {}))?.value, "the backend works after an early close").toBe(4);
+  }),
 ];

@@ -1,0 +1,78 @@
+import type { ErrorTarget, SnapshotReader, StoreEntry } from "@store/core/backend";
+import type { PoolClient, QueryConfig } from "pg";
+import type { Connection } from "./connection";
+import { type EntryRow, toEntry } from "./rows";
+
+/** The cursor's name; each snapshot has its own connection and transaction, so one name serves all. */
+const CURSOR = "wfstore_export";
+
+/**
+ * An export from one consistent snapshot: a read-only REPEATABLE READ transaction on a connection of
+ * its own, and a server-side cursor over the list-order index, fetched forward as the caller reads.
+ * Memory is one fetch, whatever the size of the project. The connection goes back to the pool on
+ * `close` (or is discarded after a failure, its state being unknown).
+ */
+export class PostgresSnapshot implements SnapshotReader {
+  private client: PoolClient | undefined;
+
+  private constructor(
+    private readonly connection: Connection,
+    client: PoolClient,
+    private readonly target: ErrorTarget,
+  ) {
+    this.client = client;
+  }
+
+  /** `declare` selects the entries in list order; it becomes the cursor's query. */
+  static async open(
+    connection: Connection,
+    declare: QueryConfig,
+    target: ErrorTarget,
+  ): Promise<PostgresSnapshot> {
+    let client: PoolClient;
+    try {
+      client = await connection.pool.connect();
+    } catch (error) {
+      throw connection.failed(error, "export", target, false);
+    }
+    try {
+      await client.query("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY");
+      // The cursor walks the list-order index rather than sorting the project (see list_entries).
+      await client.query("SET LOCAL enable_sort = off");
+      await client.query({ ...declare, text: `DECLARE ${CURSOR} NO SCROLL CURSOR FOR ${declare.text}` });
+    } catch (error) {
+      client.release(error instanceof Error ? error : new Error(String(error)));
+      throw connection.failed(error, "export", target, false);
+    }
+    return new PostgresSnapshot(connection, client, target);
+  }
+
+  async read(limit: number): Promise<StoreEntry[]> {
+    const client = this.client;
+    if (!client) return [];
+    try {
+      const result = await client.query<EntryRow>({
+        text: `FETCH FORWARD ${Math.trunc(limit)} FROM ${CURSOR}`,
+        rowMode: "array",
+      } as QueryConfig);
+      return result.rows.map(toEntry);
+    } catch (error) {
+      this.client = undefined;
+      client.release(error instanceof Error ? error : new Error(String(error)));
+      throw this.connection.failed(error, "export", this.target, false);
+    }
+  }
+
+  async close(): Promise<void> {
+    const client = this.client;
+    if (!client) return;
+    this.client = undefined;
+    try {
+      await client.query("COMMIT");
+      client.release();
+    } catch (error) {
+      client.release(error instanceof Error ? error : new Error(String(error)));
+      throw this.connection.failed(error, "export", this.target, false);
+    }
+  }
+}
