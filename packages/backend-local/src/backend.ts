@@ -10,6 +10,8 @@ import {
   type PruneQuery,
   type PutOptions,
   type PutRecord,
+  type SnapshotQuery,
+  type SnapshotReader,
   type StoreEntry,
   type StoreError,
   type StoreRef,
@@ -17,51 +19,16 @@ import {
 import type { Database } from "better-sqlite3";
 import type { OpenedDatabase } from "./database";
 import { describeOp, errors, ioError } from "./errors";
-import { decodeKey, encodeKey } from "./key-encoding";
+import { encodeKey } from "./key-encoding";
+import { listRows } from "./list-rows";
 import type { ResolvedLocalOptions } from "./options";
 import { recordRemoval, removeBeyond, removeOlder } from "./removals";
 import { type CurrentRow, putWithRetention } from "./retention";
+import { type GetRow, type ListRow, parseStored, toEntry } from "./rows";
+import { LocalSnapshot } from "./snapshot";
 import { prepareStatements, type Statements, written } from "./statements";
 import { cutoff, fromMillis, toMillis } from "./timestamps";
 import { upsertArgs, type WriteParams, writeParams } from "./write-params";
-
-/** A listed row (raw mode: an array, no per-row object with column names). */
-type ListRow = [
-  key: string,
-  value: string,
-  createdAt: number,
-  updatedAt: number,
-  taskId: string,
-  version: number,
-];
-type GetRow = [value: string, createdAt: number, updatedAt: number, taskId: string, version: number];
-
-/** A stored value, read back; text that is not JSON was changed outside the backend. */
-function parseStored(json: string, ref: StoreRef, key: string): JsonValue {
-  try {
-    return JSON.parse(json) as JsonValue;
-  } catch (error) {
-    throw errors.error(
-      "BACKEND_IO",
-      `the stored value of key ${JSON.stringify(key)} in store "${ref.store}" is not valid JSON (the database was changed outside the backend): ${(error as Error).message}`,
-      { cause: error, details: { store: ref.store, project: ref.project, key } },
-    );
-  }
-}
-
-function toEntry(row: ListRow, ref: StoreRef): StoreEntry {
-  const updatedAt = fromMillis(row[3]);
-  const key = decodeKey(row[0]);
-  return {
-    key,
-    value: parseStored(row[1], ref, key),
-    // An entry written once has one time: format it once.
-    createdAt: row[2] === row[3] ? updatedAt : fromMillis(row[2]),
-    updatedAt,
-    taskId: row[4],
-    version: row[5],
-  };
-}
 
 /**
  * One SQLite file (better-sqlite3, WAL) serving every store routed to its provider. Every op is one
@@ -77,6 +44,13 @@ export class LocalBackend implements BackendInstance {
   readonly migratedFrom: number | undefined;
   private readonly s: Statements;
   private readonly timer: NodeJS.Timeout | undefined;
+  /** Exports in progress (each on a read-only connection of its own), closed with the backend. */
+  private readonly snapshots = new Set<LocalSnapshot>();
+  /**
+   * Export from one consistent snapshot (see LocalSnapshot). Absent for ":memory:", which has one
+   * connection only: export then pages through `list`.
+   */
+  readonly snapshot?: (ref: StoreRef, query: SnapshotQuery) => SnapshotReader;
   /** Written since the last periodic checkpoint. */
   private dirty = false;
   private closed = false;
@@ -89,6 +63,14 @@ export class LocalBackend implements BackendInstance {
     this.db = opened.db;
     this.migratedFrom = opened.migratedFrom;
     this.s = prepareStatements(this.db);
+    if (options.file !== ":memory:") {
+      this.snapshot = (ref, query) => {
+        if (this.closed) throw errors.closed(describeOp("export", ref));
+        const snapshot = LocalSnapshot.open(options, ref, query, (done) => this.snapshots.delete(done));
+        this.snapshots.add(snapshot);
+        return snapshot;
+      };
+    }
     if (options.checkpointIntervalMs > 0 && options.file !== ":memory:") {
       this.timer = setInterval(() => this.checkpoint(), options.checkpointIntervalMs);
       this.timer.unref();
@@ -209,34 +191,13 @@ export class LocalBackend implements BackendInstance {
   list(ref: StoreRef, query: ListQuery): StoreEntry[] {
     let rows: ListRow[];
     try {
-      rows = this.listRows(ref, query);
+      rows = listRows(this.s, ref, query);
     } catch (error) {
       throw this.fail(error, "list", ref);
     }
     const entries = new Array<StoreEntry>(rows.length);
     for (let i = 0; i < rows.length; i++) entries[i] = toEntry(rows[i] as ListRow, ref);
     return entries;
-  }
-
-  private listRows(ref: StoreRef, { limit, offset, after, notBefore }: ListQuery): ListRow[] {
-    const { store, project } = ref;
-    const from = cutoff(notBefore);
-    if (after === undefined) {
-      return (
-        offset === 0
-          ? this.s.list.all(store, project, from, limit)
-          : this.s.listAt.all(store, project, from, limit, offset)
-      ) as ListRow[];
-    }
-    const key = encodeKey(after.key);
-    const at = toMillis(after.updatedAt);
-    if (offset > 0) {
-      return this.s.listAfterOffset.all(store, project, at, at, key, from, limit, offset) as ListRow[];
-    }
-    const ties = this.s.listTies.all(store, project, at, key, from, limit) as ListRow[];
-    if (ties.length === limit) return ties;
-    const older = this.s.listOlder.all(store, project, at, from, limit - ties.length) as ListRow[];
-    return ties.length === 0 ? older : ties.concat(older);
   }
 
   prune(ref: StoreRef, query: PruneQuery): number {
@@ -257,6 +218,7 @@ export class LocalBackend implements BackendInstance {
     if (this.closed) return;
     this.closed = true;
     if (this.timer) clearInterval(this.timer);
+    for (const snapshot of this.snapshots) snapshot.close();
     try {
       this.db.close();
     } catch (error) {

@@ -75,6 +75,19 @@ function setUp(db: Database.Database, options: ResolvedLocalOptions, memory: boo
   return migrate(db, options.file);
 }
 
+/**
+ * A second, read-only connection to the same file, for a snapshot (snapshot.ts): in WAL mode its read
+ * transaction sees the database as it was when it began, while the main connection keeps writing.
+ */
+export function openReadConnection(options: ResolvedLocalOptions): Database.Database {
+  return new Database(options.file, {
+    readonly: true,
+    fileMustExist: true,
+    timeout: options.busyTimeoutMs,
+    ...nativeBinding(),
+  });
+}
+
 let binding: { nativeBinding?: string } | undefined;
 
 /**
