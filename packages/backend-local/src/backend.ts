@@ -5,7 +5,6 @@ import {
   conflict,
   type DeleteOptions,
   type GetQuery,
-  type JsonValue,
   type ListQuery,
   type PruneQuery,
   type PutOptions,
