@@ -14,6 +14,12 @@ const CURSOR = "wfstore_export";
  */
 export class PostgresSnapshot implements SnapshotReader {
   private client: PoolClient | undefined;
+  /**
+   * Between reads the connection is checked out but idle: the pool no longer listens to it, and a
+   * connection that dies then (a server restart, pg_terminate_backend) emits 'error' on the client,
+   * which without a listener would crash the process. The next read fails on the dead connection.
+   */
+  private readonly onError = () => {};
 
   private constructor(
     private readonly connection: Connection,
@@ -35,16 +41,18 @@ export class PostgresSnapshot implements SnapshotReader {
     } catch (error) {
       throw connection.failed(error, "export", target, false);
     }
+    const snapshot = new PostgresSnapshot(connection, client, target);
+    client.on("error", snapshot.onError);
     try {
       await client.query("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY");
       // The cursor walks the list-order index rather than sorting the project (see list_entries).
       await client.query("SET LOCAL enable_sort = off");
       await client.query({ ...declare, text: `DECLARE ${CURSOR} NO SCROLL CURSOR FOR ${declare.text}` });
     } catch (error) {
-      client.release(error instanceof Error ? error : new Error(String(error)));
+      snapshot.release(client, error);
       throw connection.failed(error, "export", target, false);
     }
-    return new PostgresSnapshot(connection, client, target);
+    return snapshot;
   }
 
   async read(limit: number): Promise<StoreEntry[]> {
@@ -57,8 +65,7 @@ export class PostgresSnapshot implements SnapshotReader {
       } as QueryConfig);
       return result.rows.map(toEntry);
     } catch (error) {
-      this.client = undefined;
-      client.release(error instanceof Error ? error : new Error(String(error)));
+      this.release(client, error);
       throw this.connection.failed(error, "export", this.target, false);
     }
   }
@@ -66,13 +73,20 @@ export class PostgresSnapshot implements SnapshotReader {
   async close(): Promise<void> {
     const client = this.client;
     if (!client) return;
-    this.client = undefined;
     try {
       await client.query("COMMIT");
-      client.release();
+      this.release(client);
     } catch (error) {
-      client.release(error instanceof Error ? error : new Error(String(error)));
+      this.release(client, error);
       throw this.connection.failed(error, "export", this.target, false);
     }
+  }
+
+  /** Back to the pool; after a failure the connection is discarded, its state being unknown. */
+  private release(client: PoolClient, failure?: unknown): void {
+    this.client = undefined;
+    client.removeListener("error", this.onError);
+    if (failure === undefined) client.release();
+    else client.release(failure instanceof Error ? failure : new Error(String(failure)));
   }
 }

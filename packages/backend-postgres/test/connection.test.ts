@@ -34,6 +34,14 @@ async function waitingOnLock(applicationName: string): Promise<number> {
   return rows[0].n;
 }
 
+async function connectionsOf(applicationName: string): Promise<number> {
+  const { rows } = await admin.query(
+    "SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1",
+    [applicationName],
+  );
+  return rows[0].n;
+}
+
 async function terminate(applicationName: string): Promise<number> {
   const { rows } = await admin.query(
     "SELECT count(*)::int AS n FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1) t",
@@ -122,6 +130,9 @@ describe("connection loss", () => {
       try {
         expect((await reader.read(10)).length).toBe(10);
         expect(await terminate(applicationName)).toBeGreaterThanOrEqual(1);
+        // The connection dies while the export holds it idle: its 'error' event must not crash us.
+        await until("the connection is gone", async () => (await connectionsOf(applicationName)) === 0);
+        await sleep(200);
         const error = (await rejection(reader.read(10))) as StoreError;
         expect(StoreError.isInstance(error, "BACKEND_IO"), String(error)).toBe(true);
         expect(error.message).toMatch(
