@@ -203,10 +203,14 @@ BEGIN
           RETURN;
         END IF;
       END IF;
+      -- With ifAbsent only over an expired entry: a live one created since the check above (committed
+      -- between the two statements) must not be overwritten; the insert then conflicts and the loop
+      -- checks again, under the row's lock.
       UPDATE ${s}.entries
          SET key_order = p_key_order, value = p_value, task_id = p_task_id, updated_at = p_updated_at,
              created_at = COALESCE(p_created_at, created_at), version = GREATEST(version, COALESCE(p_version, 0)) + 1
        WHERE store = p_store AND project = p_project AND key = p_key
+         AND (NOT p_if_absent OR updated_at < p_not_before)
       RETURNING version INTO written;
       EXIT WHEN FOUND;
       written := ${s}.insert_entry(p_store, p_project, p_key, p_key_order, p_value, p_task_id,

@@ -449,6 +449,30 @@ describe("versions under concurrency", () => {
     }
   });
 
+  it("ifAbsent puts of a new key racing: exactly one wins, every round (with and without a TTL)", async () => {
+    const backend = await openBackend({ schema: schemas.name("absent_race"), poolMax: 8 });
+    try {
+      const lost: string[] = [];
+      for (let round = 0; round < 150; round++) {
+        const key = `r${round}`;
+        const notBefore = round % 2 === 0 ? "" : new Date(Date.now() - 86_400_000).toISOString();
+        const outcomes = await Promise.all(
+          Array.from({ length: 8 }, (_, w) =>
+            backend.put(ref, record(key, w), { ifAbsent: true, ...(notBefore ? { notBefore } : {}) }),
+          ),
+        );
+        const winners = outcomes.filter((o) => typeof o === "number");
+        if (winners.length !== 1) lost.push(`${key}: ${winners.length} writers won`);
+        const stored = await backend.get(ref, key, {});
+        const winner = outcomes.findIndex((o) => typeof o === "number");
+        if (stored?.value !== winner) lost.push(`${key}: holds ${stored?.value}, written by ${winner}`);
+      }
+      expect(lost).toEqual([]);
+    } finally {
+      await backend.close();
+    }
+  });
+
   it("concurrent puts into a store with max_entries 5: never more than 5 once they return", async () => {
     const manager = managerWith(
       { schema: schemas.name("retention"), poolMax: 8 },

@@ -218,6 +218,25 @@ describe("the suite catches broken backends", () => {
     );
   });
 
+  it("one that checks a condition and writes in two steps (racing writers both win)", async () => {
+    const failed = await failures(
+      broken("two-steps", (inner) => ({
+        put: async (ref, record, o) => {
+          if (!o.ifAbsent && o.ifVersion === undefined) return inner.put(ref, record, o);
+          const current = await inner.get(ref, record.key, o.notBefore ? { notBefore: o.notBefore } : {});
+          await new Promise((resolve) => setTimeout(resolve, 1)); // another writer runs here
+          if ((o.ifAbsent && current) || (o.ifVersion !== undefined && current?.version !== o.ifVersion)) {
+            return conflict(current?.version);
+          }
+          return inner.put(ref, record, { ...o, ifAbsent: undefined, ifVersion: undefined });
+        },
+      })),
+    );
+    expect(failed).toContain(
+      "backend: racing conditional puts: exactly one ifAbsent and one ifVersion writer wins, every round",
+    );
+  });
+
   it("one that declares a capability its instance turns off", async () => {
     const failed = await failures(
       broken("narrowed", (inner) => ({ capabilities: { cursor: false }, list: inner.list })),

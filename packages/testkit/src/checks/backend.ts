@@ -177,6 +177,38 @@ export const backendChecks: InstanceCheck[] = [
     { requires: ["conditionalWrites"] },
   ),
   instanceCheck(
+    "racing conditional puts: exactly one ifAbsent and one ifVersion writer wins, every round",
+    async (t) => {
+      const ref = t.ref();
+      const problems: string[] = [];
+      for (let round = 0; round < 20; round++) {
+        const key = `race${round}`;
+        // Eight writers at once, as eight tasks would: a check and a write that are two steps let
+        // several of them see the key absent (or at the same version) and all write.
+        const created = await Promise.all(
+          Array.from({ length: 8 }, (_, w) => t.instance.put(ref, t.record(key, w), { ifAbsent: true })),
+        );
+        const creators = created.filter((o) => !isConflict(o));
+        if (creators.length !== 1) problems.push(`${key}: ${creators.length} ifAbsent writers won`);
+        const version = creators[0] as number;
+        const updated = await Promise.all(
+          Array.from({ length: 8 }, (_, w) =>
+            t.instance.put(ref, t.record(key, 100 + w), { ifVersion: version }),
+          ),
+        );
+        const updaters = updated.filter((o) => !isConflict(o));
+        if (updaters.length !== 1) problems.push(`${key}: ${updaters.length} ifVersion writers won`);
+        const stored = await t.instance.get(ref, key, {});
+        const winner = updated.findIndex((o) => !isConflict(o));
+        if (stored?.value !== 100 + winner) {
+          problems.push(`${key}: holds ${JSON.stringify(stored?.value)}, the winner wrote ${100 + winner}`);
+        }
+      }
+      expect(problems, "every race has one winner, whose value is stored").toEqual([]);
+    },
+    { requires: ["conditionalWrites"] },
+  ),
+  instanceCheck(
     "conditional delete: ifVersion must match the live entry",
     async (t) => {
       const ref = t.ref();
