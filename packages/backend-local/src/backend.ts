@@ -217,7 +217,7 @@ export class LocalBackend implements BackendInstance {
     if (this.closed) return;
     this.closed = true;
     if (this.timer) clearInterval(this.timer);
-    for (const snapshot of this.snapshots) snapshot.close();
+    for (const snapshot of this.snapshots) snapshot.abort();
     try {
       this.db.close();
     } catch (error) {

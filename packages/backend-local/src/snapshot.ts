@@ -1,7 +1,7 @@
 import type { SnapshotQuery, SnapshotReader, StoreEntry, StoreRef } from "@store/core/backend";
 import type { Database } from "better-sqlite3";
 import { openReadConnection } from "./database";
-import { ioError } from "./errors";
+import { describeOp, errors, ioError } from "./errors";
 import { listRows } from "./list-rows";
 import type { ResolvedLocalOptions } from "./options";
 import { type ListRow, toEntry } from "./rows";
@@ -11,12 +11,14 @@ import { prepareStatements, type Statements } from "./statements";
  * An export from one consistent snapshot: a read-only connection of its own holds one read
  * transaction (WAL: writers carry on meanwhile) and walks the project by the same keyset pages as
  * `list`, so every page sees the database as it was when the snapshot was opened. Memory is one page.
- * The connection is closed at the end of the entries, on `close`, or when the backend closes.
+ * The connection is closed at the end of the entries, on `close`, or when the backend closes (`abort`:
+ * later reads fail with CLOSED rather than end the export early as if it were complete).
  */
 export class LocalSnapshot implements SnapshotReader {
   private db: Database | undefined;
   private readonly s: Statements;
   private after: { updatedAt: string; key: string } | undefined;
+  private aborted = false;
 
   private constructor(
     db: Database,
@@ -48,6 +50,7 @@ export class LocalSnapshot implements SnapshotReader {
   }
 
   read(limit: number): StoreEntry[] {
+    if (this.aborted) throw errors.closed(describeOp("export", this.ref));
     if (!this.db) return [];
     let rows: ListRow[];
     try {
@@ -66,6 +69,12 @@ export class LocalSnapshot implements SnapshotReader {
     if (last) this.after = { updatedAt: last.updatedAt, key: last.key };
     if (entries.length < limit) this.close();
     return entries;
+  }
+
+  /** The backend is closing: end the snapshot, and make any later read fail. */
+  abort(): void {
+    this.aborted = true;
+    this.close();
   }
 
   close(): void {

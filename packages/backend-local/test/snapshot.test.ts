@@ -39,7 +39,7 @@ describe("export from one snapshot (a read-only connection of its own)", () => {
     expect(keys).not.toContain("k1000");
   });
 
-  it("a reader left open is closed with the backend; reading it then gives nothing", async () => {
+  it("a reader left open is closed with the backend; reading it then fails with CLOSED", async () => {
     const opened = openManager();
     const store = opened.manager.store("s");
     await store.import(Array.from({ length: 10 }, (_, i) => ({ key: `k${i}`, value: i })));
@@ -50,7 +50,8 @@ describe("export from one snapshot (a read-only connection of its own)", () => {
     expect(snapshots.size).toBe(1);
     await opened.manager.close();
     expect(snapshots.size).toBe(0);
-    expect(await reader.read(3)).toEqual([]);
+    // Not an empty read: an export cut short must not look complete.
+    await expect(reader.read(3)).rejects.toMatchObject({ code: "CLOSED" });
     await reader.close();
     const error = await Promise.resolve()
       .then(() => backend.snapshot?.({ store: "s", project: "" }, {}))

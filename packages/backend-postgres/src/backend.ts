@@ -41,6 +41,8 @@ function versionOf(value: string | null | undefined): number | undefined {
  */
 export class PostgresBackend implements BackendInstance {
   private closed = false;
+  /** Exports in progress, each holding a connection; ended when the backend closes. */
+  private readonly snapshots = new Set<PostgresSnapshot>();
   private readonly sql: PostgresStatements;
   private readonly names: Record<PreparedStatement, string>;
 
@@ -152,7 +154,15 @@ export class PostgresBackend implements BackendInstance {
   async snapshot(ref: StoreRef, { notBefore }: SnapshotQuery): Promise<SnapshotReader> {
     this.open("export");
     const declare = { text: this.sql.snapshot, values: [ref.store, ref.project, notBefore ?? ""] };
-    return PostgresSnapshot.open(this.connection, declare, { ref });
+    const snapshot = await PostgresSnapshot.open(this.connection, declare, { ref }, (done) =>
+      this.snapshots.delete(done),
+    );
+    if (this.closed) {
+      snapshot.abort(); // closed while the snapshot was opening
+      throw errors.closed("export");
+    }
+    this.snapshots.add(snapshot);
+    return snapshot;
   }
 
   /**
@@ -193,6 +203,8 @@ export class PostgresBackend implements BackendInstance {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    // An export left open holds a connection, which the pool would wait for.
+    for (const snapshot of this.snapshots) snapshot.abort();
     await this.connection.close();
   }
 }

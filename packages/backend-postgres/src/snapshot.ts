@@ -1,6 +1,7 @@
 import type { ErrorTarget, SnapshotReader, StoreEntry } from "@store/core/backend";
 import type { PoolClient, QueryConfig } from "pg";
 import type { Connection } from "./connection";
+import { errors } from "./errors";
 import { type EntryRow, toEntry } from "./rows";
 
 /** The cursor's name; each snapshot has its own connection and transaction, so one name serves all. */
@@ -10,7 +11,8 @@ const CURSOR = "wfstore_export";
  * An export from one consistent snapshot: a read-only REPEATABLE READ transaction on a connection of
  * its own, and a server-side cursor over the list-order index, fetched forward as the caller reads.
  * Memory is one fetch, whatever the size of the project. The connection goes back to the pool on
- * `close` (or is discarded after a failure, its state being unknown).
+ * `close` (or is discarded after a failure, its state being unknown, or when the backend closes:
+ * `abort`, after which reads fail with CLOSED and the pool can end).
  */
 export class PostgresSnapshot implements SnapshotReader {
   private client: PoolClient | undefined;
@@ -20,11 +22,13 @@ export class PostgresSnapshot implements SnapshotReader {
    * which without a listener would crash the process. The next read fails on the dead connection.
    */
   private readonly onError = () => {};
+  private aborted = false;
 
   private constructor(
     private readonly connection: Connection,
     client: PoolClient,
     private readonly target: ErrorTarget,
+    private readonly onRelease: (snapshot: PostgresSnapshot) => void,
   ) {
     this.client = client;
   }
@@ -34,6 +38,7 @@ export class PostgresSnapshot implements SnapshotReader {
     connection: Connection,
     declare: QueryConfig,
     target: ErrorTarget,
+    onRelease: (snapshot: PostgresSnapshot) => void,
   ): Promise<PostgresSnapshot> {
     let client: PoolClient;
     try {
@@ -41,7 +46,7 @@ export class PostgresSnapshot implements SnapshotReader {
     } catch (error) {
       throw connection.failed(error, "export", target, false);
     }
-    const snapshot = new PostgresSnapshot(connection, client, target);
+    const snapshot = new PostgresSnapshot(connection, client, target, onRelease);
     client.on("error", snapshot.onError);
     try {
       await client.query("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY");
@@ -56,6 +61,7 @@ export class PostgresSnapshot implements SnapshotReader {
   }
 
   async read(limit: number): Promise<StoreEntry[]> {
+    if (this.aborted) throw errors.closed("export");
     const client = this.client;
     if (!client) return [];
     try {
@@ -82,9 +88,16 @@ export class PostgresSnapshot implements SnapshotReader {
     }
   }
 
+  /** The backend is closing: drop the connection (ending the transaction), and fail later reads. */
+  abort(): void {
+    this.aborted = true;
+    if (this.client) this.release(this.client, new Error("the backend was closed during an export"));
+  }
+
   /** Back to the pool; after a failure the connection is discarded, its state being unknown. */
   private release(client: PoolClient, failure?: unknown): void {
     this.client = undefined;
+    this.onRelease(this);
     client.removeListener("error", this.onError);
     if (failure === undefined) client.release();
     else client.release(failure instanceof Error ? failure : new Error(String(failure)));

@@ -236,6 +236,22 @@ describe("export", () => {
     }
   });
 
+  it("a reader left open: closing the backend ends it (the pool does not wait), and reads fail with CLOSED", async () => {
+    const applicationName = `wfs-export-open-${process.pid}`;
+    const manager = managerWith({ schema: schemas.name("export_open"), applicationName, poolMax: 2 });
+    const store = manager.store("s");
+    await store.import(Array.from({ length: 30 }, (_, i) => ({ key: `k${i}`, value: i })));
+    const reader = await store.openReader();
+    expect((await reader.read(10)).length).toBe(10);
+    await manager.close(); // would wait for the export's connection forever
+    // Not an empty read: an export cut short must not look complete.
+    await expect(reader.read(10)).rejects.toMatchObject({ code: "CLOSED" });
+    await reader.close();
+    for (let i = 0; i < 400 && (await connectionsOf(applicationName)) > 0; i++)
+      await new Promise((r) => setTimeout(r, 25));
+    expect(await connectionsOf(applicationName)).toBe(0);
+  });
+
   it("stopping an entries() loop early ends the snapshot", async () => {
     const applicationName = `wfs-export-early-${process.pid}`;
     const manager = managerWith({ schema: schemas.name("export_early"), applicationName, poolMax: 1 });

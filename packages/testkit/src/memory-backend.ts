@@ -114,17 +114,18 @@ export const memoryBackend = defineBackend({
       },
       snapshot(ref, { notBefore }) {
         // A copy taken now: writes after this call are not seen.
-        let rest = sorted(project(ref))
+        let all = sorted(project(ref))
           .filter((e) => !(notBefore && e.updatedAt < notBefore))
           .map(copy);
+        let next = 0;
         return {
           read(limit) {
-            const page = rest.slice(0, limit);
-            rest = rest.slice(limit);
+            const page = all.slice(next, next + limit);
+            next += page.length;
             return page;
           },
           close() {
-            rest = [];
+            all = [];
           },
         };
       },
